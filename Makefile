@@ -1,0 +1,72 @@
+# One command per habit, the same locally and in CI (.ci/run calls these targets).
+# Every target sets itself up: it makes .venv with `python3 -m venv` if missing and
+# (re)installs the project with its dev extras whenever pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.spinelift-dev-installed
+DEMO   := build/demo
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test check static format format-check lint types imports bench clean distclean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+# Debian's python3 needs the python3-venv package for this; a failed attempt is
+# removed so that the next run tries again instead of using a venv without pip
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "could not create $(VENV): on Debian/Ubuntu run: apt-get install python3-venv" >&2; \
+	  exit 1; }
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $@
+
+setup: $(STAMP) ## make .venv and install SpineLift with its dev tools
+
+demo: $(STAMP) ## draw the sample character and mesh it into build/demo/
+	$(BIN)/python scripts/make_sample_art.py $(DEMO)/art
+	mkdir -p $(DEMO)/mesh $(DEMO)/preview
+	$(BIN)/spinelift mesh $(DEMO)/art/layers -o $(DEMO)/mesh --preview $(DEMO)/preview
+	@echo "demo: art in $(DEMO)/art, mesh JSON in $(DEMO)/mesh, previews in $(DEMO)/preview"
+
+# pytest exits 5 when it collected no test: that is a failure here, never a pass
+test: $(STAMP) ## run the test suite (pytest, in parallel)
+	@$(BIN)/python -m pytest -n auto $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest ran no test; failing" >&2; fi; \
+	exit $$rc
+
+static: format-check lint types imports ## every check except the tests
+
+check: static test ## format check, lint, types, import contracts, then the tests
+
+format: $(STAMP) ## reformat and apply safe lint fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+format-check: $(STAMP)
+	$(BIN)/ruff format --check .
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+bench: $(STAMP) ## print mesh quality figures on the sample art
+	$(BIN)/python bench/mesh_quality.py
+
+clean: ## remove build output and tool caches (keeps .venv)
+	rm -rf build dist tests-output .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache
+	rm -rf src/*.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## also remove .venv
+	rm -rf $(VENV)

@@ -1,0 +1,218 @@
+"""Mask -> polygons that cover every kept pixel square (outer) or stay clear of them (holes).
+
+Geometry is done with Clipper (pyclipper) on an integer grid of ``SCALE``
+units per pixel, so unions, offsets and clips are exact and deterministic.
+
+Why the outer polygon covers every kept pixel (not only its centre):
+``findContours`` gives, for each 8-connected part, the closed path ``C``
+through the centres of its boundary pixels; every pixel centre of the part
+lies in the region ``R(C)``. ``approxPolyDP`` with tolerance ``eps`` gives a
+polygon ``Q`` whose boundary is within ``eps`` of ``C`` (Hausdorff), hence
+``R(C)`` lies inside ``Q`` grown by ``eps`` with its pockets filled. A pixel
+square is its centre grown by half a pixel, which lies inside a disk of radius
+``sqrt(2)/2``. So growing ``Q`` by ``eps + sqrt(2)/2 + SAFETY`` (a mitred
+offset contains the round one) and filling holes covers every pixel square,
+with ``SAFETY`` to spare for rounding. Holes are the mirror image, and are
+additionally clipped to the exact polygon through the hole's pixel centres.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pyclipper as pc
+
+from spinelift.core.mask import BoolMask
+
+SCALE = 256
+"""Clipper integer units per pixel."""
+SAFETY = 1.0 / 32.0
+"""Margin in pixels kept between the mesh and the pixels it must cover or avoid."""
+BRIDGE_HALF_WIDTH = 1.0
+"""Half width in pixels of the corridor that joins two islands."""
+_MITER_LIMIT = 2.0
+
+FloatArray = npt.NDArray[np.float64]
+IntPath = list[list[int]]
+
+
+def _to_int(points: npt.NDArray[Any]) -> IntPath:
+    """(k, 2) integer pixel indices -> Clipper path through the pixel centres."""
+    path: IntPath = (points.reshape(-1, 2).astype(np.int64) * SCALE + SCALE // 2).tolist()
+    return path
+
+
+def _to_float(path: IntPath) -> FloatArray:
+    return np.asarray(path, dtype=np.float64).reshape(-1, 2) / SCALE
+
+
+def _outers(tree: pc.PyPolyNode) -> list[IntPath]:
+    """Top-level (non-hole) contours of a Clipper PolyTree: union with holes filled."""
+    return [child.Contour for child in tree.Childs if len(child.Contour) >= 3]
+
+
+def _clip_to(paths: list[IntPath], width: int, height: int) -> list[IntPath]:
+    rect = [[0, 0], [width * SCALE, 0], [width * SCALE, height * SCALE], [0, height * SCALE]]
+    clipper = pc.Pyclipper()
+    clipper.AddPaths(paths, pc.PT_SUBJECT, True)
+    clipper.AddPath(rect, pc.PT_CLIP, True)
+    return _outers(clipper.Execute2(pc.CT_INTERSECTION, pc.PFT_NONZERO, pc.PFT_NONZERO))
+
+
+def outer_contours(mask: BoolMask) -> tuple[list[npt.NDArray[np.int32]], bool]:
+    """Outer pixel-centre contours of every 8-connected part, and whether any part has a hole.
+
+    Returns (contours, has_holes); each contour is (k, 2) int32 (x, y) pixel indices.
+    """
+    contours, hierarchy = cv2.findContours(
+        mask.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE
+    )
+    if hierarchy is None:
+        return [], False
+    parents = hierarchy[0][:, 3]
+    outers = [
+        np.asarray(c, dtype=np.int32).reshape(-1, 2)
+        for c, parent in zip(contours, parents, strict=True)
+        if parent < 0
+    ]
+    return outers, bool((parents >= 0).any())
+
+
+def covering_polygons(
+    contours: list[npt.NDArray[np.int32]], width: int, height: int, eps: float
+) -> list[IntPath]:
+    """Polygons (Clipper units) that together cover every pixel square of the contoured parts.
+
+    Each part is simplified with tolerance ``eps`` pixels, grown as proved in
+    the module docstring, holes filled, clipped to the image rectangle.
+    """
+    offset = pc.PyclipperOffset(_MITER_LIMIT)
+    for contour in contours:
+        path = _to_int(cv2.approxPolyDP(contour.reshape(-1, 1, 2), eps, True))
+        # the band around the closed path, offset as an open path that returns to its start:
+        # Clipper's closed-line offset drops the middle of degenerate (zero-area) paths
+        offset.AddPath([*path, path[0]], pc.JT_MITER, pc.ET_OPENSQUARE)
+    grow = (eps + math.sqrt(2.0) / 2.0 + SAFETY) * SCALE
+    grown = _outers(offset.Execute2(grow))
+    return _clip_to(grown, width, height)
+
+
+def bridge(polygons: list[IntPath], width: int, height: int) -> IntPath:
+    """Join several polygons into one with narrow corridors along a minimum spanning tree.
+
+    The result contains every input polygon. Falls back to the convex hull of
+    all of them if corridors cannot connect everything (never seen, but cheap).
+    """
+    for _ in range(8):
+        if len(polygons) == 1:
+            return polygons[0]
+        corridors = pc.PyclipperOffset(_MITER_LIMIT)
+        for a, b in _spanning_links(polygons):
+            corridors.AddPath([a, b], pc.JT_MITER, pc.ET_OPENSQUARE)
+        links = corridors.Execute(BRIDGE_HALF_WIDTH * SCALE)
+        clipper = pc.Pyclipper()
+        clipper.AddPaths(polygons, pc.PT_SUBJECT, True)
+        clipper.AddPaths(links, pc.PT_CLIP, True)
+        merged = _outers(clipper.Execute2(pc.CT_UNION, pc.PFT_NONZERO, pc.PFT_NONZERO))
+        polygons = _clip_to(merged, width, height)
+    points = np.concatenate([np.asarray(p, dtype=np.int64) for p in polygons])
+    hull = cv2.convexHull(points.reshape(-1, 1, 2).astype(np.int32)).reshape(-1, 2)
+    path: IntPath = hull.astype(np.int64).tolist()
+    return path
+
+
+def _spanning_links(polygons: list[IntPath]) -> list[tuple[list[int], list[int]]]:
+    """Prim's minimum spanning tree over polygons, by closest vertex pair."""
+    arrays = [np.asarray(p, dtype=np.float64) for p in polygons]
+    in_tree = [0]
+    links: list[tuple[list[int], list[int]]] = []
+    while len(in_tree) < len(arrays):
+        best: tuple[float, int, int, int, int] | None = None
+        for i in in_tree:
+            for j in range(len(arrays)):
+                if j in in_tree:
+                    continue
+                d = ((arrays[i][:, None, :] - arrays[j][None, :, :]) ** 2).sum(axis=2)
+                k = int(np.argmin(d))
+                a, b = divmod(k, d.shape[1])
+                if best is None or d.flat[k] < best[0]:
+                    best = (float(d.flat[k]), i, j, a, b)
+        assert best is not None
+        _, i, j, a, b = best
+        in_tree.append(j)
+        links.append((polygons[i][a], polygons[j][b]))
+    return links
+
+
+def hole_polygons(mask: BoolMask, min_area: float, eps: float) -> list[FloatArray]:
+    """Polygons (pixels) lying inside holes of the mask, clear of every kept pixel square.
+
+    A hole is a 4-connected background part that does not touch the image
+    border. Holes smaller than ``min_area`` pixels, and holes with art inside
+    them, give nothing (they will be filled). Each result is (k, 2) float64,
+    oriented opposite to the hull (negative shoelace area in y-down pixels).
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        (~mask).astype(np.uint8), connectivity=4
+    )
+    height, width = mask.shape
+    result: list[FloatArray] = []
+    for label in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        if x == 0 or y == 0 or x + w == width or y + h == height or area < min_area:
+            continue
+        part = (labels[y : y + h, x : x + w] == label).astype(np.uint8)
+        contours, _ = cv2.findContours(part, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        if len(contours) != 1:
+            continue  # art inside the hole: fill it rather than cut around it
+        contour = contours[0].reshape(-1, 2) + np.array([x, y], dtype=np.int32)
+        result.extend(_inner_polygons(contour, min_area, eps))
+    return result
+
+
+def _inner_polygons(
+    contour: npt.NDArray[np.int32], min_area: float, eps: float
+) -> list[FloatArray]:
+    region = _oriented(_to_int(contour))
+    simplified = _oriented(_to_int(cv2.approxPolyDP(contour.reshape(-1, 1, 2), eps, True)))
+    if len(region) < 3 or len(simplified) < 3:
+        return []
+    shrink = pc.PyclipperOffset(_MITER_LIMIT)
+    shrink.AddPath(simplified, pc.JT_MITER, pc.ET_CLOSEDPOLYGON)
+    inner = shrink.Execute(-(eps + SAFETY) * SCALE)
+    guard = pc.PyclipperOffset(_MITER_LIMIT)
+    guard.AddPath(region, pc.JT_MITER, pc.ET_CLOSEDPOLYGON)
+    limit = guard.Execute(-SAFETY * SCALE)
+    if not inner or not limit:
+        return []
+    clipper = pc.Pyclipper()
+    clipper.AddPaths(inner, pc.PT_SUBJECT, True)
+    clipper.AddPaths(limit, pc.PT_CLIP, True)
+    pieces = _outers(clipper.Execute2(pc.CT_INTERSECTION, pc.PFT_NONZERO, pc.PFT_NONZERO))
+    out = []
+    for piece in pieces:
+        ring = _to_float(piece)
+        if abs(signed_area(ring)) >= min_area:
+            out.append(ring if signed_area(ring) < 0 else ring[::-1].copy())
+    return out
+
+
+def _oriented(path: IntPath) -> IntPath:
+    """The path with Clipper's positive orientation (needed before shrinking it)."""
+    return path if len(path) < 3 or pc.Orientation(path) else path[::-1]
+
+
+def signed_area(ring: FloatArray) -> float:
+    """Shoelace area of a (k, 2) ring in y-down pixels: positive = clockwise on screen."""
+    x, y = ring[:, 0], ring[:, 1]
+    return float(0.5 * (np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
+def hull_ring(path: IntPath) -> FloatArray:
+    """Clipper path -> (k, 2) float64 ring in pixels with positive (clockwise) orientation."""
+    ring = _to_float(path)
+    return ring if signed_area(ring) > 0 else ring[::-1].copy()

@@ -1,0 +1,105 @@
+"""The one error tree of SpineLift.
+
+Every error a user can meet is a :class:`SpineLiftError` with a stable ``code``
+(the codes of seed 004, upper snake case), a message a person can act on, and
+``details`` (JSON-safe) for machines. Adapters map them at the edge: the CLI to
+exit codes, the services to HTTP statuses and seed 004's error body
+``{"error": {"code", "message", "details"}}``.
+
+::
+
+    SpineLiftError                         SPINELIFT_ERROR
+    ├── InvalidParametersError             INVALID_PARAMETERS
+    ├── MeshGenerationError                MESH_GENERATION_FAILED
+    │   ├── ImageLoadError                 IMAGE_LOAD_FAILED
+    │   │   ├── ImageTooLargeError         IMAGE_TOO_LARGE
+    │   │   └── UnsupportedImageError      UNSUPPORTED_IMAGE
+    │   ├── ContourExtractionError         CONTOUR_EXTRACTION_FAILED
+    │   │   └── EmptyImageError            NO_OPAQUE_PIXELS
+    │   └── TriangulationError             TRIANGULATION_FAILED
+    └── DocumentError                      DOCUMENT_INVALID
+        └── UnsupportedDocumentError       UNSUPPORTED_DOCUMENT
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class SpineLiftError(Exception):
+    """Base of every error SpineLift raises on purpose."""
+
+    code: ClassVar[str] = "SPINELIFT_ERROR"
+
+    def __init__(self, message: str, *, details: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = dict(details or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Seed 004's error body: ``{"error": {"code", "message", "details"}}``."""
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class InvalidParametersError(SpineLiftError):
+    """A setting is out of range or of the wrong type; ``details["fields"]`` lists each."""
+
+    code: ClassVar[str] = "INVALID_PARAMETERS"
+
+
+class MeshGenerationError(SpineLiftError):
+    """Base for failures while turning one image into a mesh."""
+
+    code: ClassVar[str] = "MESH_GENERATION_FAILED"
+
+
+class ImageLoadError(MeshGenerationError):
+    """The image could not be read or is not an image at all (corrupt, truncated)."""
+
+    code: ClassVar[str] = "IMAGE_LOAD_FAILED"
+
+
+class ImageTooLargeError(ImageLoadError):
+    """The image exceeds the maximum dimension or pixel count; refused before decoding."""
+
+    code: ClassVar[str] = "IMAGE_TOO_LARGE"
+
+
+class UnsupportedImageError(ImageLoadError):
+    """The image has a shape, depth or colour mode SpineLift does not handle."""
+
+    code: ClassVar[str] = "UNSUPPORTED_IMAGE"
+
+
+class ContourExtractionError(MeshGenerationError):
+    """No usable outline could be found in the image."""
+
+    code: ClassVar[str] = "CONTOUR_EXTRACTION_FAILED"
+
+
+class EmptyImageError(ContourExtractionError):
+    """No pixel is above the alpha threshold: there is nothing to mesh."""
+
+    code: ClassVar[str] = "NO_OPAQUE_PIXELS"
+
+
+class TriangulationError(MeshGenerationError):
+    """The outline could not be triangulated into a valid Spine mesh."""
+
+    code: ClassVar[str] = "TRIANGULATION_FAILED"
+
+
+class DocumentError(SpineLiftError):
+    """A layered document (PSD/PSB) is corrupt or cannot be read."""
+
+    code: ClassVar[str] = "DOCUMENT_INVALID"
+
+
+class UnsupportedDocumentError(DocumentError):
+    """A layered document uses a feature or mode SpineLift refuses (e.g. too large a canvas)."""
+
+    code: ClassVar[str] = "UNSUPPORTED_DOCUMENT"

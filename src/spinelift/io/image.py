@@ -1,0 +1,181 @@
+"""Reading images into RGBA arrays, safely, and writing PNGs atomically.
+
+:func:`read_image` looks at the header before decoding: an image larger than the
+limits is refused without allocating its pixels, Pillow's decompression-bomb
+warnings are errors, and every failure is one of SpineLift's errors with a message
+a person can act on.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, UnidentifiedImageError
+
+from spinelift.errors import ImageLoadError, ImageTooLargeError, UnsupportedImageError
+from spinelift.io.files import write_atomic
+
+RgbaArray = npt.NDArray[np.uint8]
+
+DEFAULT_MAX_DIMENSION = 4096
+DEFAULT_MAX_PIXELS = 4096 * 4096
+SUPPORTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF", "TGA")
+"""Pillow format names :func:`read_image` opens; anything else is refused unread."""
+
+_VIA_RGBA = frozenset({"RGBA", "RGB", "LA", "L", "P", "PA", "1", "RGBa", "La"})
+_SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
+
+ImageSource = str | os.PathLike[str] | bytes
+
+
+def read_image(
+    source: ImageSource,
+    *,
+    max_dimension: int = DEFAULT_MAX_DIMENSION,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> RgbaArray:
+    """Decode an image file (a path, or its bytes) into ``(H, W, 4) uint8`` RGBA.
+
+    Accepted formats: :data:`SUPPORTED_FORMATS`; of an animation, the first frame.
+    Modes: RGBA as is; RGB, L and CMYK get opaque alpha; LA, P/PA (palette
+    transparency honoured) and 1 are converted; 16-bit greyscale (``I;16*``, and ``I``
+    read as 16-bit, values clipped to 0-65535) is scaled to 8 bits by rounding
+    ``value / 257``.
+
+    Raises, before decoding any pixel when it can:
+    :class:`ImageTooLargeError` if width or height exceeds ``max_dimension`` or
+    width x height exceeds ``max_pixels`` (``details``: width, height, max_dimension,
+    max_pixels), also for Pillow's decompression-bomb warnings;
+    :class:`UnsupportedImageError` for any other mode (``details["mode"]``);
+    :class:`ImageLoadError` for missing, unreadable, empty, corrupt, truncated or
+    non-image input. Never anything else.
+    """
+    label = "image data" if isinstance(source, bytes) else Path(source).name
+    with _open_source(source, label) as stream, warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(stream, formats=SUPPORTED_FORMATS)
+        except UnidentifiedImageError as exc:
+            formats = ", ".join(SUPPORTED_FORMATS)
+            raise ImageLoadError(
+                f"{label} is not an image SpineLift can read (accepted: {formats}); "
+                "check the file is not empty, truncated or of another type",
+                details={"source": label},
+            ) from exc
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageTooLargeError(
+                f"{label} is too large to decode safely ({exc})",
+                details={"source": label, "max_pixels": max_pixels, "reason": str(exc)},
+            ) from exc
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise _corrupt(label, exc) from exc
+        with image:
+            _check_size(label, image.size, max_dimension, max_pixels)
+            try:
+                image.load()
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+                raise ImageTooLargeError(
+                    f"{label} is too large to decode safely ({exc})",
+                    details={"source": label, "max_pixels": max_pixels, "reason": str(exc)},
+                ) from exc
+            except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+                raise _corrupt(label, exc) from exc
+            return _to_rgba(image, label)
+
+
+def write_png(path: str | os.PathLike[str], rgba: RgbaArray) -> Path:
+    """Write ``rgba`` (``(H, W, 4) uint8``) as a PNG, atomically; return the path.
+
+    The encoding is deterministic (same pixels, same bytes). Raises ``ValueError`` for
+    an array of another shape or type (a programming error) and ``OSError`` when the
+    file cannot be written.
+    """
+    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4 or 0 in rgba.shape:
+        raise ValueError(f"write_png needs an (H, W, 4) uint8 array, got {rgba.shape} {rgba.dtype}")
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba)).save(buffer, format="PNG")
+    return write_atomic(path, buffer.getvalue())
+
+
+@contextmanager
+def _open_source(source: ImageSource, label: str) -> Iterator[IO[bytes]]:
+    if isinstance(source, bytes):
+        if not source:
+            raise ImageLoadError("the image data is empty", details={"source": label})
+        yield io.BytesIO(source)
+        return
+    path = Path(source)
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError as exc:
+        raise ImageLoadError(f"{path} does not exist", details={"source": str(path)}) from exc
+    except IsADirectoryError as exc:
+        raise ImageLoadError(
+            f"{path} is a folder, not an image", details={"source": str(path)}
+        ) from exc
+    except OSError as exc:
+        raise ImageLoadError(
+            f"{path} cannot be opened: {exc.strerror or exc}", details={"source": str(path)}
+        ) from exc
+    with handle:
+        yield handle
+
+
+def _check_size(label: str, size: tuple[int, int], max_dimension: int, max_pixels: int) -> None:
+    width, height = size
+    details: dict[str, Any] = {
+        "source": label,
+        "width": width,
+        "height": height,
+        "max_dimension": max_dimension,
+        "max_pixels": max_pixels,
+    }
+    if width <= 0 or height <= 0:
+        raise ImageLoadError(f"{label} has no pixels ({width}x{height})", details=details)
+    if max(width, height) > max_dimension:
+        raise ImageTooLargeError(
+            f"{label} is {width}x{height} px; the limit is {max_dimension} px per side "
+            "(scale it down or raise --max-dimension)",
+            details=details,
+        )
+    if width * height > max_pixels:
+        raise ImageTooLargeError(
+            f"{label} has {width * height} pixels; the limit is {max_pixels}",
+            details=details,
+        )
+
+
+def _to_rgba(image: Image.Image, label: str) -> RgbaArray:
+    mode = image.mode
+    if mode == "CMYK":
+        image = image.convert("RGB")
+        mode = "RGB"
+    if mode in _VIA_RGBA:
+        rgba = image if mode == "RGBA" else image.convert("RGBA")
+        return np.array(rgba, dtype=np.uint8, copy=True)
+    if mode in _SIXTEEN_BIT:
+        wide = np.asarray(image).astype(np.float64)
+        grey = np.rint(np.clip(wide, 0, 65535) / 257.0).astype(np.uint8)
+        alpha = np.full_like(grey, 255)
+        return np.ascontiguousarray(np.stack([grey, grey, grey, alpha], axis=-1))
+    raise UnsupportedImageError(
+        f"{label} uses colour mode {mode!r}, which SpineLift does not read; "
+        "save it as 8-bit RGBA PNG",
+        details={"source": label, "mode": mode},
+    )
+
+
+def _corrupt(label: str, exc: BaseException) -> ImageLoadError:
+    reason = str(exc) or type(exc).__name__
+    return ImageLoadError(
+        f"{label} could not be decoded ({reason}); the file is damaged or truncated, re-export it",
+        details={"source": label, "reason": reason},
+    )
