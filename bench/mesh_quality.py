@@ -132,7 +132,10 @@ def evaluate(item: corpus.Item, methods: Sequence[str], settings: MeshSettings) 
         out["hand"] = measure("hand", mask, hand.vertices, hand.triangles, hand.hull_count, 0.0)
         out["hand"] = Measure(**{**out["hand"].__dict__, "ms": math.nan})
         if "ours" in methods:
-            budget = settings.with_changes(max_hull_vertices=max(3, hand.hull_count))
+            # the finest detail, so that the budget (not the detail knob) sets the count
+            budget = settings.with_changes(
+                max_hull_vertices=max(3, hand.hull_count), detail_factor=0.001
+            )
             same = (out["hand"], run_ours(item.rgba, mask, budget))
     h, w = item.rgba.shape[:2]
     return Row(item.set, item.name, w, h, int(mask.sum()), out, same)

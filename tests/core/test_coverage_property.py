@@ -76,7 +76,7 @@ mesh_settings = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mask=masks(), mesh_settings=mesh_settings)
 def test_every_kept_pixel_is_covered_and_the_mesh_is_valid(
     mask: np.ndarray, mesh_settings: MeshSettings
@@ -90,7 +90,7 @@ def test_every_kept_pixel_is_covered_and_the_mesh_is_valid(
         assert mesh.hull_count <= max(budget, 4)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(mask=masks(), padding=st.integers(1, 4))
 def test_padding_margin_is_covered(mask: np.ndarray, padding: int) -> None:
     mesh = build_mesh(shapes.rgba_from_mask(mask), MeshSettings(padding=padding))

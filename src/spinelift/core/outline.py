@@ -90,15 +90,75 @@ def covering_polygons(
     Each part is simplified with tolerance ``eps`` pixels, grown as proved in
     the module docstring, holes filled, clipped to the image rectangle.
     """
-    offset = pc.PyclipperOffset(_MITER_LIMIT)
+    grown: list[IntPath] = []
     for contour in contours:
-        path = _to_int(cv2.approxPolyDP(contour.reshape(-1, 1, 2), eps, True))
+        simplified = cv2.approxPolyDP(contour.reshape(-1, 1, 2), eps, True).reshape(-1, 2)
+        # approxPolyDP measures distance to the chord's line, not the chord: measure for real
+        deviation = max(eps, deviation_from(contour, simplified))
+        path = _to_int(simplified)
         # the band around the closed path, offset as an open path that returns to its start:
         # Clipper's closed-line offset drops the middle of degenerate (zero-area) paths
+        offset = pc.PyclipperOffset(_MITER_LIMIT)
         offset.AddPath([*path, path[0]], pc.JT_MITER, pc.ET_OPENSQUARE)
-    grow = (eps + math.sqrt(2.0) / 2.0 + SAFETY) * SCALE
-    grown = _outers(offset.Execute2(grow))
-    return _clip_to(grown, width, height)
+        grown.extend(offset.Execute((deviation + math.sqrt(2.0) / 2.0 + SAFETY) * SCALE))
+    union = pc.Pyclipper()
+    union.AddPaths(grown, pc.PT_SUBJECT, True)
+    merged = _outers(union.Execute2(pc.CT_UNION, pc.PFT_NONZERO, pc.PFT_NONZERO))
+    return _clip_to(merged, width, height)
+
+
+def deviation_from(contour: npt.NDArray[np.int32], simplified: npt.NDArray[np.int32]) -> float:
+    """Largest distance (px) from a point of ``contour`` (n, 2) to its chord in ``simplified``.
+
+    ``simplified`` (m, 2) must be a subsequence of the closed ``contour`` (as
+    ``approxPolyDP`` returns, possibly starting elsewhere). Each contour point is
+    measured against the chord that spans it, so the straight runs between
+    points (``CHAIN_APPROX_SIMPLE``) are within the bound too. If the points
+    cannot be matched in order, every point is measured against every chord's
+    nearest fit pairwise along each contour edge (slower, same guarantee).
+    """
+    n, m = len(contour), len(simplified)
+    if m <= 1:
+        if m == 0:
+            return 0.0
+        return float(np.max(np.hypot(*(contour - simplified[0]).T)))
+    positions: dict[tuple[int, int], list[int]] = {}
+    for i, (x, y) in enumerate(contour.tolist()):
+        positions.setdefault((x, y), []).append(i)
+    first = positions.get(tuple(simplified[0].tolist()))  # type: ignore[arg-type]
+    owner = np.full(n, -1, dtype=np.int64)
+    if first is not None:
+        start = first[0]
+        k, i = 0, start
+        for step in range(n):
+            i = (start + step) % n
+            if (
+                k + 1 < m
+                and contour[i, 0] == simplified[k + 1, 0]
+                and (contour[i, 1] == simplified[k + 1, 1])
+            ):
+                k += 1
+            owner[i] = k
+        if k != m - 1:
+            owner[:] = -1
+    pts = contour.astype(np.float64)
+    q = simplified.astype(np.float64)
+    if (owner >= 0).all():
+        return float(np.max(_segment_distance(pts, q[owner], q[(owner + 1) % m])))
+    # fallback: per contour edge, the best single chord for both of its ends
+    a, b = q, np.roll(q, -1, axis=0)
+    d = np.stack([_segment_distance(pts, a[j], b[j]) for j in range(m)], axis=1)
+    edge = np.maximum(d, np.roll(d, -1, axis=0)).min(axis=1)
+    return float(edge.max())
+
+
+def _segment_distance(p: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
+    """Distance from points p (n, 2) to segments a-b (n, 2 or 2,)."""
+    ab = b - a
+    length2 = np.maximum((ab * ab).sum(axis=-1), 1e-12)
+    t = np.clip(((p - a) * ab).sum(axis=-1) / length2, 0.0, 1.0)
+    closest = a + t[..., None] * ab
+    return np.asarray(np.hypot(*(p - closest).T), dtype=np.float64)
 
 
 def bridge(polygons: list[IntPath], width: int, height: int) -> IntPath:

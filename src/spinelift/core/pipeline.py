@@ -87,10 +87,13 @@ def build_mesh(
 
     step("main_contour")
     seed_eps = _seed_tolerance(int(masks.shape.sum()))
-    polygons = covering_polygons(contours, width, height, seed_eps)
-    if not polygons:
+    outlines = []
+    for eps in (seed_eps, seed_eps * 2.5, seed_eps * 6.0):
+        polygons = covering_polygons(contours, width, height, eps)
+        if polygons:
+            outlines.append(polygons[0] if len(polygons) == 1 else bridge(polygons, width, height))
+    if not outlines:
         raise ContourExtractionError("the outline vanished when clipped to the image")
-    outline = polygons[0] if len(polygons) == 1 else bridge(polygons, width, height)
 
     step("simplify")
     cost_limit = settings.overdraw_per_vertex() * kept_pixels
@@ -100,9 +103,10 @@ def build_mesh(
         fill_depth=settings.concave_factor,
         bounds=(float(width), float(height)),
     )
-    hull = simplify_ring(hull_ring(outline), limits)
-    if settings.max_hull_vertices and len(hull) > settings.max_hull_vertices:
-        hull = _meet_budget(hull, limits)
+    hull = min(
+        (_simplified_hull(outline, limits) for outline in outlines),
+        key=lambda ring: signed_area(ring) + cost_limit * len(ring),
+    )
     holes = []
     if has_holes and settings.hole_policy is HolePolicy.KEEP:
         for candidate in hole_polygons(masks.shape, settings.min_contour_area, seed_eps):
@@ -173,6 +177,13 @@ def _check_image(rgba: npt.NDArray[np.uint8], max_dimension: int) -> None:
 def _seed_tolerance(area: int) -> float:
     """Tolerance (px) of the first, exact-coverage simplification: finer for small parts."""
     return max(0.25, min(3.0, math.sqrt(area) / 300.0))
+
+
+def _simplified_hull(outline: list[list[int]], limits: SimplifyLimits) -> npt.NDArray[np.float64]:
+    hull = simplify_ring(hull_ring(outline), limits)
+    if limits.max_vertices and len(hull) > limits.max_vertices:
+        hull = _meet_budget(hull, limits)
+    return hull
 
 
 def _meet_budget(hull: npt.NDArray[np.float64], limits: SimplifyLimits) -> npt.NDArray[np.float64]:

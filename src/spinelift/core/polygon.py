@@ -22,6 +22,7 @@ polygons.
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,26 +54,29 @@ class SimplifyLimits:
 class _Ring:
     """A ring as a doubly linked list over fixed slots, so moves are O(1).
 
-    ``seg`` (n, 4) holds each live slot's outgoing edge (x0, y0, x1, y1) and
-    ``pts`` (n, 2) each live slot's position; dead slots are NaN there, so the
-    vectorised proximity tests skip them without masking.
+    Scalar geometry runs on Python floats (``x``, ``y``): numpy is slow on
+    single numbers. ``seg`` (n, 4) holds each live slot's outgoing edge
+    (x0, y0, x1, y1) and ``pts`` (n, 2) each live slot's position for the
+    vectorised crossing tests; dead slots are NaN there, so those tests skip
+    them without masking.
     """
 
     def __init__(self, points: FloatArray) -> None:
         n = len(points)
-        self.pos = points.astype(np.float64).copy()
-        self.nxt = np.roll(np.arange(n), -1)
-        self.prv = np.roll(np.arange(n), 1)
-        self.alive = np.ones(n, dtype=bool)
-        self.stamp = np.zeros(n, dtype=np.int64)
+        self.x: list[float] = points[:, 0].astype(float).tolist()
+        self.y: list[float] = points[:, 1].astype(float).tolist()
+        self.nxt = [(k + 1) % n for k in range(n)]
+        self.prv = [(k - 1) % n for k in range(n)]
+        self.alive = [True] * n
+        self.stamp = [0] * n
         self.count = n
-        self.pts = self.pos.copy()
-        self.seg = np.concatenate([self.pos, self.pos[self.nxt]], axis=1)
+        self.pts = points.astype(np.float64).copy()
+        self.seg = np.concatenate([self.pts, np.roll(self.pts, -1, axis=0)], axis=1)
 
     def cross(self, a: int, b: int, c: int) -> float:
         """Twice the signed area of triangle (a, b, c), by slot."""
-        pa, pb, pc = self.pos[a], self.pos[b], self.pos[c]
-        return float((pb[0] - pa[0]) * (pc[1] - pa[1]) - (pb[1] - pa[1]) * (pc[0] - pa[0]))
+        x, y = self.x, self.y
+        return (x[b] - x[a]) * (y[c] - y[a]) - (y[b] - y[a]) * (x[c] - x[a])
 
     def unlink(self, dead: int, before: int, after: int) -> None:
         """Remove slot ``dead``; ``before`` now links straight to ``after``."""
@@ -81,22 +85,25 @@ class _Ring:
         self.count -= 1
         self.pts[dead] = np.nan
         self.seg[dead] = np.nan
-        self.seg[before, 2:] = self.pos[after]
+        self.seg[before, 2:] = (self.x[after], self.y[after])
 
-    def move(self, slot: int, point: FloatArray) -> None:
-        self.pos[slot] = point
-        self.pts[slot] = point
-        self.seg[slot, :2] = point
-        self.seg[int(self.prv[slot]), 2:] = point
+    def move(self, slot: int, x: float, y: float) -> None:
+        self.x[slot], self.y[slot] = x, y
+        self.pts[slot] = (x, y)
+        self.seg[slot, :2] = (x, y)
+        self.seg[self.prv[slot], 2:] = (x, y)
+
+    def point(self, slot: int) -> FloatArray:
+        return np.array([self.x[slot], self.y[slot]])
 
     def points(self) -> FloatArray:
-        start = int(np.flatnonzero(self.alive)[0])
+        start = self.alive.index(True)
         order = [start]
-        k = int(self.nxt[start])
+        k = self.nxt[start]
         while k != start:
             order.append(k)
-            k = int(self.nxt[k])
-        return self.pos[order]
+            k = self.nxt[k]
+        return np.array([[self.x[k], self.y[k]] for k in order], dtype=np.float64)
 
 
 def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
@@ -111,6 +118,7 @@ def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
     heap: list[tuple[float, int, int, int]] = []
     for i in range(len(points)):
         _push_moves(ring, i, limits, heap)
+    heapq.heapify(heap)
     while heap and ring.count > 3:
         cost, slot, move, stamp = heapq.heappop(heap)
         if not ring.alive[slot] or ring.stamp[slot] != stamp:
@@ -118,8 +126,7 @@ def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
         over_budget = limits.max_vertices and ring.count > limits.max_vertices
         if cost > limits.cost_limit and not over_budget:
             break
-        touched = _apply(ring, slot, move, limits)
-        for k in touched:
+        for k in _apply(ring, slot, move, limits):
             ring.stamp[k] += 1
             _push_moves(ring, k, limits, heap)
     return ring.points()
@@ -130,114 +137,100 @@ def _push_moves(
 ) -> None:
     if ring.count <= 3:
         return
-    p, n = int(ring.prv[i]), int(ring.nxt[i])
+    p, n = ring.prv[i], ring.nxt[i]
     turn = ring.cross(p, i, n)  # <= 0: reflex or straight for a clockwise (positive) ring
     if turn <= _EPS:
-        cost = -0.5 * turn
+        cost = max(-0.5 * turn, 0.0)
         if cost > 0 and limits.fill_depth > 0:
-            chord = float(np.hypot(*(ring.pos[n] - ring.pos[p])))
+            chord = math.hypot(ring.x[n] - ring.x[p], ring.y[n] - ring.y[p])
             if chord > 0 and cost * 2.0 / chord <= limits.fill_depth:
                 cost = 0.0
-        heapq.heappush(heap, (max(cost, 0.0), i, _DROP, int(ring.stamp[i])))
+        heapq.heappush(heap, (cost, i, _DROP, ring.stamp[i]))
     meet = _collapse_point(ring, i)
     if meet is not None:
         j = n
-        area = 0.5 * _cross_pts(ring.pos[i], meet, ring.pos[j])
+        mx, my = meet
+        x, y = ring.x, ring.y
+        area = 0.5 * ((mx - x[i]) * (y[j] - y[i]) - (my - y[i]) * (x[j] - x[i]))
         if area >= -_EPS:
-            heapq.heappush(heap, (max(area, 0.0), i, _COLLAPSE, int(ring.stamp[i])))
+            heapq.heappush(heap, (max(area, 0.0), i, _COLLAPSE, ring.stamp[i]))
 
 
-def _cross_pts(a: FloatArray, b: FloatArray, c: FloatArray) -> float:
-    return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
-
-
-def _collapse_point(ring: _Ring, i: int) -> FloatArray | None:
+def _collapse_point(ring: _Ring, i: int) -> tuple[float, float] | None:
     """Where the edges before ``i`` and after ``next(i)`` meet ahead of both, else None."""
-    j = int(ring.nxt[i])
-    p, q = int(ring.prv[i]), int(ring.nxt[j])
+    j = ring.nxt[i]
+    p, q = ring.prv[i], ring.nxt[j]
     if p in (q, j):
         return None
-    a, da = ring.pos[i], ring.pos[i] - ring.pos[p]
-    b, db = ring.pos[j], ring.pos[j] - ring.pos[q]
-    denom = da[0] * db[1] - da[1] * db[0]
+    x, y = ring.x, ring.y
+    dax, day = x[i] - x[p], y[i] - y[p]
+    dbx, dby = x[j] - x[q], y[j] - y[q]
+    denom = dax * dby - day * dbx
     if abs(denom) < _EPS:
         return None
-    diff = b - a
-    t = (diff[0] * db[1] - diff[1] * db[0]) / denom
-    s = (diff[0] * da[1] - diff[1] * da[0]) / denom
+    ex, ey = x[j] - x[i], y[j] - y[i]
+    t = (ex * dby - ey * dbx) / denom
+    s = (ex * day - ey * dax) / denom
     if t < -_EPS or s < -_EPS:
         return None
-    return np.asarray(a + t * da, dtype=np.float64)
+    return x[i] + t * dax, y[i] + t * day
 
 
 def _apply(ring: _Ring, i: int, move: int, limits: SimplifyLimits) -> list[int]:
     """Apply a move if it keeps the ring simple and in bounds; return slots whose moves changed."""
-    p, n = int(ring.prv[i]), int(ring.nxt[i])
+    p, n = ring.prv[i], ring.nxt[i]
     if move == _DROP:
         if ring.cross(p, i, n) > _EPS:
             return []
-        tri = np.stack([ring.pos[p], ring.pos[i], ring.pos[n]])
-        if not _is_clear(ring, [(p, n)], [], tri, skip={p, i, n}):
+        tri = np.array([[ring.x[p], ring.y[p]], [ring.x[i], ring.y[i]], [ring.x[n], ring.y[n]]])
+        if not _is_clear(ring, [(p, n)], None, tri, skip={p, i, n}):
             return []
         ring.unlink(i, p, n)
-        return _around(ring, p, n)
+        # drops at p and n, collapses of the edges into p, out of p and out of n
+        return list(dict.fromkeys([ring.prv[p], p, n]))
     meet = _collapse_point(ring, i)
     if meet is None:
         return []
+    mx, my = meet
     if limits.bounds is not None:
         w, h = limits.bounds
-        if not (-_EPS <= meet[0] <= w + _EPS and -_EPS <= meet[1] <= h + _EPS):
+        if not (-_EPS <= mx <= w + _EPS and -_EPS <= my <= h + _EPS):
             return []
-        meet = np.clip(meet, [0.0, 0.0], [w, h])
-    j, q = n, int(ring.nxt[n])
-    tri = np.stack([ring.pos[i], meet, ring.pos[j]])
-    if not _is_clear(ring, [(p, -1), (-1, q)], [meet], tri, skip={p, i, j, q}):
+        mx, my = min(max(mx, 0.0), w), min(max(my, 0.0), h)
+    j, q = n, ring.nxt[n]
+    new_point = np.array([mx, my])
+    tri = np.array([[ring.x[i], ring.y[i]], [mx, my], [ring.x[j], ring.y[j]]])
+    if not _is_clear(ring, [(p, -1), (-1, q)], new_point, tri, skip={p, i, j, q}):
         return []
-    ring.move(i, meet)
+    ring.move(i, mx, my)
     ring.unlink(j, i, q)
-    return _around(ring, i, q)
-
-
-def _around(ring: _Ring, a: int, b: int) -> list[int]:
-    """Slots whose candidate moves depend on the changed stretch from ``a`` to ``b``."""
-    slots = [a, b]
-    k = a
-    for _ in range(3):
-        k = int(ring.prv[k])
-        slots.append(k)
-    k = b
-    for _ in range(3):
-        k = int(ring.nxt[k])
-        slots.append(k)
-    return list(dict.fromkeys(slots))
+    # every move whose window holds the moved slot i or the new link i -> q
+    return list(dict.fromkeys([ring.prv[ring.prv[i]], ring.prv[i], i, q]))
 
 
 def _is_clear(
     ring: _Ring,
     new_edges: list[tuple[int, int]],
-    new_points: list[FloatArray],
+    new_point: FloatArray | None,
     added: FloatArray,
     skip: set[int],
 ) -> bool:
     """True if the new edges cross no other edge and the added triangle holds no other vertex.
 
-    ``new_edges`` name slots; -1 stands for the single new point in ``new_points``.
+    ``new_edges`` name slots; -1 stands for ``new_point``.
     ``skip``: slots whose outgoing edges are replaced or adjacent to the new ones, and
     whose positions are corners of the added triangle; the edge ending at the first
     of them is adjacent too and is skipped by ``prv``.
     """
-    skip_edges = skip | {int(ring.prv[min(skip, key=lambda k: _order_key(ring, k, skip))])}
+    first = next((k for k in skip if ring.prv[k] not in skip), None)
+    skip_edges = skip if first is None else skip | {ring.prv[first]}
     for a_slot, b_slot in new_edges:
-        a = ring.pos[a_slot] if a_slot >= 0 else new_points[0]
-        b = ring.pos[b_slot] if b_slot >= 0 else new_points[0]
+        a = ring.point(a_slot) if a_slot >= 0 else new_point
+        b = ring.point(b_slot) if b_slot >= 0 else new_point
+        assert a is not None and b is not None
         if _any_crossing(a, b, ring.seg, skip_edges):
             return False
     return not _any_inside(added, ring.pts, skip)
-
-
-def _order_key(ring: _Ring, k: int, group: set[int]) -> int:
-    """0 for the slot of ``group`` whose predecessor is outside the group (the stretch's start)."""
-    return 0 if int(ring.prv[k]) not in group else 1
 
 
 def _orient(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
