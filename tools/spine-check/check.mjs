@@ -11,6 +11,7 @@
 import { readFileSync, readdirSync, existsSync, statSync } from "node:fs";
 import { join, resolve, basename } from "node:path";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import {
   AtlasAttachmentLoader,
   MeshAttachment,
@@ -19,6 +20,7 @@ import {
   Skeleton,
   SkeletonJson,
   TextureAtlas,
+  TextureFilter,
 } from "@esotericsoftware/spine-core";
 
 const require = createRequire(import.meta.url);
@@ -129,7 +131,8 @@ export function checkExport(dir, { skeleton: skeletonFile = null, atlas: atlasFi
     }
     return {
       name: page.name, width: page.width, height: page.height, pngWidth: w, pngHeight: h,
-      pma: page.pma, minFilter: page.minFilter, magFilter: page.magFilter,
+      pma: page.pma, minFilter: TextureFilter[page.minFilter] ?? page.minFilter,
+      magFilter: TextureFilter[page.magFilter] ?? page.magFilter,
       regions: page.regions.map((r) => r.name),
     };
   });
@@ -224,7 +227,7 @@ export function checkExport(dir, { skeleton: skeletonFile = null, atlas: atlasFi
   };
 }
 
-const isMain = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);
+const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const args = parseArgs(process.argv.slice(2));
   let report;

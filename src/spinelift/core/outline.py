@@ -92,7 +92,9 @@ def covering_polygons(
     """
     grown: list[IntPath] = []
     for contour in contours:
-        simplified = cv2.approxPolyDP(contour.reshape(-1, 1, 2), eps, True).reshape(-1, 2)
+        simplified = np.asarray(
+            cv2.approxPolyDP(contour.reshape(-1, 1, 2), eps, True), dtype=np.int32
+        ).reshape(-1, 2)
         # approxPolyDP measures distance to the chord's line, not the chord: measure for real
         deviation = max(eps, deviation_from(contour, simplified))
         path = _to_int(simplified)
@@ -125,7 +127,8 @@ def deviation_from(contour: npt.NDArray[np.int32], simplified: npt.NDArray[np.in
     positions: dict[tuple[int, int], list[int]] = {}
     for i, (x, y) in enumerate(contour.tolist()):
         positions.setdefault((x, y), []).append(i)
-    first = positions.get(tuple(simplified[0].tolist()))  # type: ignore[arg-type]
+    x0, y0 = simplified[0].tolist()
+    first = positions.get((x0, y0))
     owner = np.full(n, -1, dtype=np.int64)
     if first is not None:
         start = first[0]

@@ -1,0 +1,104 @@
+"""Render one psd-tools layer (or a group, flattened) into trimmed 8-bit RGBA.
+
+psd-tools' compositor draws the layer the way Photoshop shows it: pixels, type
+and shape layers, smart objects (their embedded preview), layer effects, the
+layer mask, the vector mask, fill opacity and the layers clipped onto it. Two
+things are taken back out, because Spine carries them itself:
+
+- the layer's own opacity (it becomes the slot's alpha): the layer is drawn at
+  full opacity, by reading the record at 255 for the duration of the call;
+- the backdrop: the layer is drawn alone over a transparent canvas, so a blend
+  mode (multiply, screen, ...) leaves the pixels as they are and Spine blends.
+
+The result is straight (not premultiplied) alpha; fully transparent pixels are
+zeroed, and the array is trimmed to the pixels with alpha > 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from psd_tools.composite import composite
+
+RgbaArray = npt.NDArray[np.uint8]
+Box = tuple[int, int, int, int]
+
+
+def render_layer(
+    layer: Any, viewport: Box, color_mode: str, include: Callable[[Any], bool]
+) -> tuple[RgbaArray, int, int] | None:
+    """Draw ``layer`` over ``viewport`` (left, top, right, bottom; canvas pixels).
+
+    ``include(other)`` says whether a clipped layer or a group's child is drawn
+    (``layer`` itself always is). ``color_mode``: the document's mode name (RGB,
+    Grayscale, Duotone, Bitmap, CMYK). Returns ``(rgba, left, top)``: ``(h, w, 4)
+    uint8`` trimmed to its non-transparent pixels and its canvas position, or
+    ``None`` when nothing is left. Exceptions of psd-tools pass through.
+    """
+    with _full_opacity(layer):
+        color, _shape, alpha = composite(
+            layer,
+            color=0.0,
+            alpha=0.0,
+            viewport=viewport,
+            layer_filter=lambda other: other is layer or include(other),
+            as_layer=True,
+        )
+    rgb = to_rgb(np.asarray(color, dtype=np.float32), color_mode)
+    coverage = np.asarray(alpha, dtype=np.float32).reshape(rgb.shape[:2])
+    rgba = np.empty((*rgb.shape[:2], 4), dtype=np.uint8)
+    rgba[..., :3] = _to_byte(rgb)
+    rgba[..., 3] = _to_byte(coverage)
+    rgba[rgba[..., 3] == 0] = 0
+    return trim(rgba, viewport[0], viewport[1])
+
+
+def to_rgb(color: npt.NDArray[np.float32], color_mode: str) -> npt.NDArray[np.float32]:
+    """psd-tools colour planes ``(h, w, c)`` in [0, 1] -> ``(h, w, 3)`` RGB.
+
+    Grayscale, Duotone and Bitmap repeat their first plane (a duotone's ink
+    colours are not applied). CMYK, which psd-tools keeps as stored (1 = no ink),
+    uses the plain formula ``R = (1 - C)(1 - K)``, without an ICC profile.
+    Raises ``ValueError`` for another mode (the reader refuses those before).
+    """
+    if color_mode == "RGB":
+        return color[..., :3]
+    if color_mode in ("Grayscale", "Duotone", "Bitmap"):
+        return np.repeat(color[..., :1], 3, axis=-1)
+    if color_mode == "CMYK":
+        return color[..., :3] * color[..., 3:4]
+    raise ValueError(f"no RGB conversion for colour mode {color_mode}")
+
+
+def trim(rgba: RgbaArray, left: int, top: int) -> tuple[RgbaArray, int, int] | None:
+    """Cut ``rgba`` (placed at left, top) to its pixels with alpha > 0; ``None`` if none."""
+    rows = np.flatnonzero(rgba[..., 3].any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(rgba[..., 3].any(axis=0))
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return np.ascontiguousarray(rgba[y0:y1, x0:x1]), left + x0, top + y0
+
+
+def _to_byte(values: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
+    # NaN (a 32-bit file can hold one) becomes 0; values past 1 (HDR) are clipped
+    clean = np.nan_to_num(values, nan=0.0, posinf=1.0, neginf=0.0)
+    return np.rint(np.clip(clean, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+@contextmanager
+def _full_opacity(layer: Any) -> Iterator[None]:
+    # The public ``opacity`` setter marks the whole document as edited, which
+    # makes psd-tools re-render (and drop) cached vector and text pixels; the
+    # record is psd-tools' documented low-level view, and we restore it.
+    record = layer._record
+    saved = record.opacity
+    record.opacity = 255
+    try:
+        yield
+    finally:
+        record.opacity = saved

@@ -1,0 +1,207 @@
+"""PhotoshopToSpine-compatible ``[tags]`` in layer and group names (pure).
+
+Esoteric Software's ``PhotoshopToSpine.jsx`` (v7) reads square-bracket tags
+anywhere in a layer or group name: ``head [slot]``, ``[bone:arm] arm``. We read
+the same tags with the same meaning, so a PSD prepared for that script converts
+the same way here. The user documentation is ``docs/psd.md``; in short:
+
+=====================  ===========================================================
+tag                    meaning (nearest layer-or-group carrying it wins)
+=====================  ===========================================================
+``[ignore]``           the layer, or the group and everything in it, is left out
+``[merge]``            (group) the group is flattened into ONE layer
+``[bone]``/``:name``   layers below hang on this bone; value defaults to the name
+``[slot]``/``:name``   layers below go into this one slot (default: one per layer)
+``[skin]``/``:name``   layers below go into this skin; also a folder for names
+``[folder]``/``:name`` prefix ``name/`` for the attachment names below; nests
+``[mesh]``/``:name``   mesh attachment; with a name: linked mesh of ``name``
+``[scale:X]``          image scaled by X, attachment by 1/X (X > 0)
+``[trim]``/``:false``  force whitespace trimming on or off
+``[path:name]``        image name when it differs from the attachment name
+``[overlay]``          clipping overlay for the layers below (not supported: left out)
+``[name:pre*post]``    (group) children's names become ``pre<name>post``
+``[pad:N]``            SpineLift extension: N px padding around this image
+anything else          kept in ``LayerTags.overrides`` (``[key:value]``, or ``""``)
+=====================  ===========================================================
+
+Parsing: a tag is ``[`` + text without ``]`` + ``]``; the key (before the first
+``:``) is matched case-insensitively, the value is trimmed and keeps its case; the
+first occurrence of a key wins. The clean name is the raw name with every tag
+removed and outer whitespace trimmed (the script's ``stripTags``); a trailing
+``.png`` is dropped as the script does. Names stay text: nothing here builds a
+file path. A value the script refuses (``[scale:abc]``, ``[name:x]`` without
+``*``, ``[path]`` without a name) is reported in :attr:`ParsedName.problems`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from spinelift.io.document import LayerTags
+
+_TAG = re.compile(r"\[([^\]]+)\]")
+_NAMED = ("bone", "slot", "skin", "folder")
+_INHERITED = ("bone", "slot", "skin", "scale", "pad", "trim")
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """A layer or group name split into its clean ``name`` and its ``tags``.
+
+    ``problems``: human-readable messages for tags with invalid values (empty when
+    all is well); the tag is then ignored.
+    """
+
+    raw: str
+    name: str
+    tags: LayerTags
+    problems: tuple[str, ...] = field(default=())
+
+
+def clean_name(raw: str) -> str:
+    """``raw`` without its tags, trimmed, without a trailing ``.png``."""
+    name = _TAG.sub("", raw).strip()
+    return name[:-4] if name.lower().endswith(".png") else name
+
+
+def parse_name(raw: str) -> ParsedName:
+    """Parse every ``[tag]`` of one layer or group name (see the module docstring)."""
+    name = clean_name(raw)
+    values: dict[str, Any] = {}
+    overrides: dict[str, str] = {}
+    problems: list[str] = []
+    seen: set[str] = set()
+    for match in _TAG.finditer(raw):
+        key, colon, value = match.group(1).partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if key in seen:
+            continue
+        seen.add(key)
+        problem = _apply(key, value if colon else None, name, values, overrides)
+        if problem:
+            problems.append(f"{raw!r}: [{match.group(1)}] {problem}")
+    return ParsedName(raw, name, LayerTags(**values, overrides=overrides), tuple(problems))
+
+
+def _apply(
+    key: str, value: str | None, name: str, out: dict[str, Any], overrides: dict[str, str]
+) -> str | None:
+    """Store one tag into ``out``; return a problem message or ``None``."""
+    if key in ("ignore", "merge", "overlay"):
+        out[key] = True
+    elif key in _NAMED:
+        out[key] = value or name
+    elif key == "mesh":
+        out["mesh"] = True
+        out["linked_mesh"] = value or None
+    elif key == "trim":
+        out["trim"] = value is None or value.lower() != "false"
+    elif key == "scale":
+        number = _float(value)
+        if number is None or not (number > 0 and math.isfinite(number)):
+            return "needs a positive number, e.g. [scale:0.5]"
+        out["scale"] = number
+    elif key == "pad":
+        if value is None or not value.isdigit():
+            return "needs a whole number of pixels >= 0, e.g. [pad:2]"
+        out["pad"] = int(value)
+    elif key == "path":
+        if not value:
+            return "needs an image name, e.g. [path:arm]"
+        out["path"] = value
+    elif key == "name":
+        if not value or "*" not in value:
+            return "needs a pattern with an asterisk, e.g. [name:left_*]"
+        out["name_pattern"] = value
+    else:
+        overrides[key] = value or ""
+    return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def effective_tags(group_tags: Sequence[LayerTags], own: LayerTags) -> LayerTags:
+    """The tags that apply to a layer, as PhotoshopToSpine resolves them.
+
+    ``group_tags``: the enclosing groups' tags, outermost first; ``own``: the
+    layer's. For bone, slot, skin, scale, pad, trim and mesh the nearest carrier
+    (the layer itself, then its group, ...) wins; ``ignore`` holds if any carries
+    it; ``overrides`` merge with nearer keys winning. ``folder`` becomes the full
+    folder path (see :func:`folder_path`) and ``skin`` the skin's full name
+    (prefixed by the folders above the skin's group unless it starts with ``/``).
+    ``merge``, ``path``, ``overlay`` and ``name_pattern`` stay the layer's own.
+    """
+    chain = [*group_tags, own]
+    values: dict[str, Any] = {}
+    for key in _INHERITED:
+        for tags in reversed(chain):
+            if getattr(tags, key) is not None:
+                values[key] = getattr(tags, key)
+                break
+    for position in range(len(chain) - 1, -1, -1):
+        if chain[position].mesh is not None:
+            values["mesh"] = chain[position].mesh
+            values["linked_mesh"] = chain[position].linked_mesh
+            break
+    for position in range(len(chain) - 1, -1, -1):
+        skin = chain[position].skin
+        if skin is not None:
+            parent = folder_path(chain[:position])
+            absolute = skin.startswith("/")
+            values["skin"] = skin[1:] if absolute else (parent + "/" + skin if parent else skin)
+            break
+    overrides: dict[str, str] = {}
+    for tags in chain:
+        overrides.update(tags.overrides)
+    folder = folder_path(chain)
+    return replace(
+        own,
+        **values,
+        ignore=any(tags.ignore for tags in chain),
+        folder=folder or None,
+        overrides=overrides,
+    )
+
+
+def folder_path(chain: Sequence[LayerTags]) -> str:
+    """The ``a/b`` prefix the ``[folder]`` and ``[skin]`` tags of ``chain`` give.
+
+    ``chain``: outermost first. Inner folders nest in outer ones; a folder value
+    starting with ``/`` ignores the folders above it; a skin named ``default``
+    adds no folder. Returns ``""`` when no folder applies.
+    """
+    parts: list[str] = []
+    for tags in reversed(chain):
+        folder = tags.folder if tags.folder is not None else tags.skin
+        if folder is None or (tags.folder is None and folder == "default"):
+            continue
+        if folder.startswith("/"):
+            parts.append(folder[1:])
+            break
+        parts.append(folder)
+    return "/".join(reversed(parts))
+
+
+def attachment_name(name: str, group_tags: Sequence[LayerTags], own: LayerTags) -> str:
+    """The Spine attachment name PhotoshopToSpine gives a layer called ``name``.
+
+    ``[name:pattern]`` groups are applied innermost first, then the folder path
+    is prefixed, unless ``name`` starts with ``/`` (then only the ``/`` is dropped).
+    """
+    for tags in reversed(group_tags):
+        if tags.name_pattern:
+            head, _, tail = tags.name_pattern.partition("*")
+            name = head + name + tail
+    if name.startswith("/"):
+        return name[1:]
+    folder = folder_path([*group_tags, own])
+    return f"{folder}/{name}" if folder else name
