@@ -10,7 +10,7 @@ DEMO   := build/demo
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test check static format format-check lint types imports bench clean distclean
+.PHONY: help setup runtimes demo test check static format format-check lint types imports bench clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -34,8 +34,11 @@ demo: $(STAMP) ## draw the sample character and mesh it into build/demo/
 	$(BIN)/spinelift mesh $(DEMO)/art/layers -o $(DEMO)/mesh --preview $(DEMO)/preview
 	@echo "demo: art in $(DEMO)/art, mesh JSON in $(DEMO)/mesh, previews in $(DEMO)/preview"
 
+runtimes: ## install the official Spine 4.2 runtimes (npm ci) and, as root, Chromium
+	bash tools/spine-check/setup.sh
+
 # pytest exits 5 when it collected no test: that is a failure here, never a pass
-test: $(STAMP) ## run the test suite (pytest, in parallel)
+test: $(STAMP) runtimes ## run the test suite (pytest, in parallel)
 	@$(BIN)/python -m pytest -n auto $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest ran no test; failing" >&2; fi; \
 	exit $$rc

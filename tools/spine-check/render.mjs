@@ -58,6 +58,8 @@ export class Renderer {
     this.browser = null;
     this.context = null;
     this.dirs = [];
+    this.page = null;
+    this.problems = null;
   }
 
   async start() {
@@ -69,6 +71,15 @@ export class Renderer {
     this.context = await this.browser.newContext({ viewport: { width: 256, height: 256 }, deviceScaleFactor: 1 });
     // every request is answered here: nothing leaves the machine
     await this.context.route("**/*", (route) => this.serve(route));
+    // load the page and the runtime now, so that the first render is as fast as the next ones
+    const problems = [];
+    try {
+      await this.openPage(problems);
+    } catch (e) {
+      throw new Error(`${e && e.message ? e.message : e} ${problems.join("; ")}`);
+    } finally {
+      this.problems = null;
+    }
   }
 
   async serve(route) {
@@ -106,18 +117,13 @@ export class Renderer {
     }
     const [originX, originY] = req.origin ?? [0, height];
     const index = this.dirs.push(dir) - 1;
-    const page = await this.context.newPage();
     const problems = [];
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
     try {
-      await page.goto(`${ORIGIN}/render.html`, { waitUntil: "load", timeout: 30000 });
-      const ready = await page.evaluate(() => window.spineReady === true && typeof spine !== "undefined");
-      if (!ready) throw new Error(`render page did not load the runtime. ${problems.join("; ")}`);
+      const page = await this.openPage(problems);
       const result = await page.evaluate((opts) => window.renderSpine(opts), {
         base: `/export/${index}/`,
-        skeleton: encodeURI(pickFile(dir, req.skeleton, ".json")),
-        atlas: encodeURI(pickFile(dir, req.atlas, ".atlas")),
+        skeleton: pickFile(dir, req.skeleton, ".json"),
+        atlas: pickFile(dir, req.atlas, ".atlas"),
         width, height, originX: Number(originX), originY: Number(originY),
         background: req.background ?? null,
         antialias: !!req.antialias,
@@ -135,12 +141,36 @@ export class Renderer {
         warnings: problems,
       };
     } catch (e) {
+      // renderSpine restores the GL state in finally blocks, so an export the runtime rejects
+      // leaves the page usable; a page that crashed or closed is replaced on the next render
+      if (this.page && this.page.isClosed()) this.page = null;
       const detail = problems.length ? ` [${problems.join("; ")}]` : "";
       throw new Error(`${e && e.message ? e.message : e}${detail}`);
     } finally {
       this.dirs[index] = undefined;
-      await page.close().catch(() => {});
+      this.problems = null;
     }
+  }
+
+  /** The render page, loaded once and kept (its WebGL context is reused between renders). */
+  async openPage(problems) {
+    this.problems = problems;
+    if (this.page && !this.page.isClosed()) return this.page;
+    const page = await this.context.newPage();
+    this.page = page; // set at once so that closePage() also closes a page that failed to load
+    page.on("pageerror", (e) => this.problems?.push(`page error: ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") this.problems?.push(`console: ${m.text()}`); });
+    page.on("crash", () => { this.page = null; });
+    await page.goto(`${ORIGIN}/render.html`, { waitUntil: "load", timeout: 30000 });
+    const ready = await page.evaluate(() => window.spineReady === true && typeof spine !== "undefined");
+    if (!ready) throw new Error("the render page did not load the runtime");
+    return page;
+  }
+
+  async closePage() {
+    const page = this.page;
+    this.page = null;
+    if (page) await page.close().catch(() => {});
   }
 
   async stop() {

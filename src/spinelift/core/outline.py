@@ -50,6 +50,15 @@ def _to_float(path: IntPath) -> FloatArray:
     return np.asarray(path, dtype=np.float64).reshape(-1, 2) / SCALE
 
 
+def _clipper() -> pc.Pyclipper:
+    """A Clipper whose results are strictly simple: polygons that touch at a point come
+    out as separate polygons, never as one ring visiting a vertex twice (Triangle and
+    the simplifier both need simple rings)."""
+    clipper = pc.Pyclipper()
+    clipper.StrictlySimple = True
+    return clipper
+
+
 def _outers(tree: pc.PyPolyNode) -> list[IntPath]:
     """Top-level (non-hole) contours of a Clipper PolyTree: union with holes filled."""
     return [child.Contour for child in tree.Childs if len(child.Contour) >= 3]
@@ -57,7 +66,7 @@ def _outers(tree: pc.PyPolyNode) -> list[IntPath]:
 
 def _clip_to(paths: list[IntPath], width: int, height: int) -> list[IntPath]:
     rect = [[0, 0], [width * SCALE, 0], [width * SCALE, height * SCALE], [0, height * SCALE]]
-    clipper = pc.Pyclipper()
+    clipper = _clipper()
     clipper.AddPaths(paths, pc.PT_SUBJECT, True)
     clipper.AddPath(rect, pc.PT_CLIP, True)
     return _outers(clipper.Execute2(pc.CT_INTERSECTION, pc.PFT_NONZERO, pc.PFT_NONZERO))
@@ -103,7 +112,7 @@ def covering_polygons(
         offset = pc.PyclipperOffset(_MITER_LIMIT)
         offset.AddPath([*path, path[0]], pc.JT_MITER, pc.ET_OPENSQUARE)
         grown.extend(offset.Execute((deviation + math.sqrt(2.0) / 2.0 + SAFETY) * SCALE))
-    union = pc.Pyclipper()
+    union = _clipper()
     union.AddPaths(grown, pc.PT_SUBJECT, True)
     merged = _outers(union.Execute2(pc.CT_UNION, pc.PFT_NONZERO, pc.PFT_NONZERO))
     return _clip_to(merged, width, height)
@@ -177,7 +186,7 @@ def bridge(polygons: list[IntPath], width: int, height: int) -> IntPath:
         for a, b in _spanning_links(polygons):
             corridors.AddPath([a, b], pc.JT_MITER, pc.ET_OPENSQUARE)
         links = corridors.Execute(BRIDGE_HALF_WIDTH * SCALE)
-        clipper = pc.Pyclipper()
+        clipper = _clipper()
         clipper.AddPaths(polygons, pc.PT_SUBJECT, True)
         clipper.AddPaths(links, pc.PT_CLIP, True)
         merged = _outers(clipper.Execute2(pc.CT_UNION, pc.PFT_NONZERO, pc.PFT_NONZERO))
@@ -252,7 +261,7 @@ def _inner_polygons(
     limit = guard.Execute(-SAFETY * SCALE)
     if not inner or not limit:
         return []
-    clipper = pc.Pyclipper()
+    clipper = _clipper()
     clipper.AddPaths(inner, pc.PT_SUBJECT, True)
     clipper.AddPaths(limit, pc.PT_CLIP, True)
     pieces = _outers(clipper.Execute2(pc.CT_INTERSECTION, pc.PFT_NONZERO, pc.PFT_NONZERO))

@@ -55,6 +55,7 @@ def triangulate(hull: FloatArray, holes: list[FloatArray], interior: InteriorSpe
     rings = [hull, *holes]
     outline = np.concatenate(rings).astype(np.float64)
     segments = _ring_segments([len(r) for r in rings])
+    _check_simple(outline, segments)
     hole_points = [_point_inside(h) for h in holes]
     area = abs(_ring_area(hull)) - sum(abs(_ring_area(h)) for h in holes)
     if interior.count > 0 and interior.hull_steiner_points:
@@ -106,6 +107,48 @@ def _run(
             details={"vertex_count": len(vertices)},
         )
     return Triangulation(vertices=vertices, triangles=triangles)
+
+
+def _check_simple(points: FloatArray, segments: IntArray) -> None:
+    """Refuse outlines Triangle cannot take (it crashes the process on some of them):
+    repeated vertices, or outline edges that touch or cross other than at shared ends."""
+    _, counts = np.unique(points, axis=0, return_counts=True)
+    if (counts > 1).any():
+        raise TriangulationError(
+            "the mesh outline visits the same point twice", details={"vertex_count": len(points)}
+        )
+    if len(segments) > 4000:
+        return  # pairwise test too costly; the outline stages keep rings simple by design
+    a, b = points[segments[:, 0]], points[segments[:, 1]]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    for i in range(len(segments)):
+        near = np.flatnonzero(
+            (hi[:, 0] >= lo[i, 0])
+            & (lo[:, 0] <= hi[i, 0])
+            & (hi[:, 1] >= lo[i, 1])
+            & (lo[:, 1] <= hi[i, 1])
+        )
+        near = near[near > i]
+        shares = (segments[near] == segments[i, 0]).any(axis=1) | (
+            segments[near] == segments[i, 1]
+        ).any(axis=1)
+        near = near[~shares]
+        if near.size == 0:
+            continue
+        c, d = a[near], b[near]
+        d1, d2 = _orient(c, d, a[i]), _orient(c, d, b[i])
+        d3, d4 = _orient(a[i], b[i], c), _orient(a[i], b[i], d)
+        if ((d1 * d2 <= 0) & (d3 * d4 <= 0)).any():
+            raise TriangulationError(
+                "the mesh outline crosses itself", details={"vertex_count": len(points)}
+            )
+
+
+def _orient(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
+    return np.asarray(
+        (b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1])
+        - (b[..., 1] - a[..., 1]) * (c[..., 0] - a[..., 0])
+    )
 
 
 def _ring_segments(lengths: list[int]) -> IntArray:

@@ -82,7 +82,7 @@ def render_preview(
         return np.rint((m + points * factor - 0.5) * (1 << _SHIFT)).astype(np.int32)
 
     pts = to_canvas(np.asarray(mesh.vertices, dtype=np.float64))
-    hull, hole, interior = _edge_classes(mesh)
+    hull, hole, interior = edge_classes(mesh)
     for pairs, colour in ((interior, style.interior), (hole, style.hole), (hull, style.hull)):
         for a, b in pairs:
             cv2.line(
@@ -131,7 +131,7 @@ def _backdrop(
     return np.ascontiguousarray(np.rint(board).astype(np.uint8))
 
 
-def _edge_classes(
+def edge_classes(
     mesh: Mesh,
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
     """Hull edges (the hull cycle), hole edges (``mesh.edges`` not on the hull) and

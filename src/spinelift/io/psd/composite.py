@@ -57,6 +57,27 @@ def render_layer(
     return trim(rgba, viewport[0], viewport[1])
 
 
+def render_stored(layer: Any, color_mode: str) -> tuple[RgbaArray, int, int] | None:
+    """The layer's stored pixels alone (no effects, masks or clipped layers), trimmed.
+
+    The fallback when psd-tools cannot draw a layer because an optional renderer
+    (scipy, aggdraw) is missing: Photoshop saves a raster of every layer, and that
+    raster is still the layer's art. Returns ``None`` when the layer stores none.
+    """
+    pixels = layer.numpy()
+    if pixels is None or pixels.size == 0:
+        return None
+    planes = np.asarray(pixels, dtype=np.float32)
+    colors = 4 if color_mode == "CMYK" else 3 if color_mode == "RGB" else 1
+    rgb = to_rgb(planes[..., :colors], color_mode)
+    coverage = planes[..., colors] if planes.shape[-1] > colors else np.ones(rgb.shape[:2])
+    rgba = np.empty((*rgb.shape[:2], 4), dtype=np.uint8)
+    rgba[..., :3] = _to_byte(rgb)
+    rgba[..., 3] = _to_byte(np.asarray(coverage, dtype=np.float32))
+    rgba[rgba[..., 3] == 0] = 0
+    return trim(rgba, int(layer._record.left), int(layer._record.top))
+
+
 def to_rgb(color: npt.NDArray[np.float32], color_mode: str) -> npt.NDArray[np.float32]:
     """psd-tools colour planes ``(h, w, c)`` in [0, 1] -> ``(h, w, 3)`` RGB.
 
@@ -87,7 +108,8 @@ def trim(rgba: RgbaArray, left: int, top: int) -> tuple[RgbaArray, int, int] | N
 def _to_byte(values: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
     # NaN (a 32-bit file can hold one) becomes 0; values past 1 (HDR) are clipped
     clean = np.nan_to_num(values, nan=0.0, posinf=1.0, neginf=0.0)
-    return np.rint(np.clip(clean, 0.0, 1.0) * 255.0).astype(np.uint8)
+    scaled: npt.NDArray[np.uint8] = np.rint(np.clip(clean, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return scaled
 
 
 @contextmanager

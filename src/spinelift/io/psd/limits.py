@@ -65,8 +65,7 @@ def read_header(stream: IO[bytes], label: str) -> PsdHeader:
     signature, version, _, channels, height, width, depth, mode = _HEADER.unpack(data)
     if signature != b"8BPS":
         raise DocumentError(
-            f"{label} is not a PSD or PSB file (no 8BPS signature); save it from "
-            "Photoshop as .psd",
+            f"{label} is not a PSD or PSB file (no 8BPS signature); save it from Photoshop as .psd",
             details={"source": label},
         )
     if version not in (1, 2) or not 1 <= channels <= 56 or depth not in (1, 8, 16, 32):
