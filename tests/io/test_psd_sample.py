@@ -30,7 +30,8 @@ def test_the_sample_psd_carries_groups_and_tags(tmp_path: Path) -> None:
     layers = {layer.name: layer for layer in document.layers}
     assert layers["lower_arm_left"].group_path == ("arm_left",)
     assert layers["lower_arm_left"].group_tags[0].bone == "arm_left"
-    assert layers["eyes"].tags.slot == "face"
+    assert layers["eyes"].tags.folder == "face"
+    assert layers["hair"].tags.overrides == {"detail_factor": "0.005"}
     assert layers["torso"].group_path == ()
 
 

@@ -39,7 +39,7 @@ _WINDOWS_RESERVED = frozenset(
     + [f"LPT{i}" for i in range(1, 10)]
 )
 
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r" +")
 
 
 def safe_path(name: str, *, fallback: str = "unnamed") -> str:
@@ -96,12 +96,12 @@ def is_safe_path(path: str) -> bool:
 
 
 def _safe_component(part: str) -> str:
-    text = unicodedata.normalize("NFC", part)
-    text = _SPACES.sub(" ", text)
     chars: list[str] = []
-    for char in text:
+    for char in part:
         category = unicodedata.category(char)
-        if char in _FORBIDDEN:
+        if char.isspace():
+            chars.append(" ")
+        elif char in _FORBIDDEN:
             chars.append("_")
         elif category in ("Cc", "Cs", "Co", "Cn") or (
             category == "Cf" and char not in _KEEP_FORMAT
@@ -109,7 +109,8 @@ def _safe_component(part: str) -> str:
             continue
         else:
             chars.append(char)
-    text = "".join(chars).strip(" .")
+    text = unicodedata.normalize("NFC", "".join(chars))
+    text = _SPACES.sub(" ", text).strip(" .")
     text = _truncate(text).rstrip(" .")
     stem, dot, rest = text.partition(".")
     if stem.upper() in _WINDOWS_RESERVED:

@@ -23,7 +23,11 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "arm_right [bone:arm_right]": ("upper_arm_right", "lower_arm_right", "staff"),
 }
 """group name (with tags) -> the parts it holds; every other part sits at the top level"""
-TAGGED: dict[str, str] = {"eyes": "eyes [slot:face]", "mouth": "mouth [slot:face]"}
+TAGGED: dict[str, str] = {
+    "eyes": "eyes [folder:face]",
+    "mouth": "mouth [folder:face]",
+    "hair": "hair [detail_factor:0.005]",
+}
 """part -> its layer name in the PSD, when it carries a tag"""
 
 

@@ -1,0 +1,277 @@
+"""``spinelift convert ART -o OUT``: a PSD (or PNGs) in, a Spine project out.
+
+OUT is a folder, or a file ending in ``.zip``. It receives ``NAME.json`` (the
+skeleton), ``NAME.atlas`` with its page PNGs (or ``images/`` with
+``--loose-images``) and ``preview.png`` (the character with every mesh drawn).
+A table lists each layer's mesh; layers that fail are listed with their error and
+the others are still exported (exit code 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from spinelift import __version__
+from spinelift.cli.exit_codes import EPILOG, ExitCode
+from spinelift.cli.settings_flags import add_settings_arguments, settings_from_args
+from spinelift.core.settings import MeshSettings
+from spinelift.errors import InvalidParametersError
+from spinelift.io.document import Document
+from spinelift.io.export import ExportOptions, ExportResult, export_document
+from spinelift.io.png_document import read_png_document
+from spinelift.io.psd import read_psd
+from spinelift.io.rig import Origin
+from spinelift.spine import DEFAULT_SPINE_VERSION, SPINE_VERSIONS
+
+DESCRIPTION = """\
+Convert a layered PSD/PSB (or a PNG, or a folder of PNGs: one layer each) into a
+Spine project: every layer a mesh attachment placed where it sat in the art.
+
+OUT is a folder, or a .zip file. Layer-name tags as in Esoteric's
+PhotoshopToSpine script ([ignore], [merge], [bone], [slot], [skin], [folder],
+[mesh], [scale:X], [pad:N]; see docs/psd.md) shape the rig, and a tag naming a
+mesh setting ([detail_factor:0.005]) tunes that layer's mesh."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``convert`` subcommand."""
+    parser = subparsers.add_parser(
+        "convert",
+        help="turn a PSD (or PNGs) into a Spine project",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("art", type=Path, metavar="ART", help="PSD/PSB file, PNG file or folder")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="OUT",
+        help="output folder, or a file ending in .zip",
+    )
+    parser.add_argument(
+        "--layer",
+        action="append",
+        default=[],
+        metavar="NAME:KEY=VALUE[,KEY=VALUE]",
+        help="mesh settings for one layer by name, e.g. 'hair:detail_factor=0.005' (repeatable)",
+    )
+    parser.add_argument(
+        "--spine-version",
+        default=DEFAULT_SPINE_VERSION,
+        choices=sorted(SPINE_VERSIONS),
+        help="Spine version of the JSON [4.2]",
+    )
+    parser.add_argument(
+        "--loose-images",
+        action="store_true",
+        help="write images/<name>.png instead of a packed atlas",
+    )
+    parser.add_argument(
+        "--max-page-size",
+        type=int,
+        default=2048,
+        metavar="PX",
+        help="largest atlas page side [2048]",
+    )
+    parser.add_argument(
+        "--atlas-padding",
+        type=int,
+        default=2,
+        metavar="PX",
+        help="transparent pixels between atlas regions [2]",
+    )
+    parser.add_argument(
+        "--image-padding",
+        type=int,
+        default=2,
+        metavar="PX",
+        help="transparent pixels added around each layer image [2]",
+    )
+    parser.add_argument(
+        "--origin",
+        choices=[o.value for o in Origin],
+        default=Origin.BOTTOM_CENTER.value,
+        help="canvas point of the skeleton origin [bottom-center]",
+    )
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="skeleton units per PSD pixel [1.0]"
+    )
+    parser.add_argument(
+        "--skip-hidden",
+        action="store_true",
+        help="leave hidden layers out (default: exported, not shown)",
+    )
+    parser.add_argument("--no-preview", action="store_true", help="do not write preview.png")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes for meshing [one per core]",
+    )
+    parser.add_argument(
+        "--max-dimension",
+        type=int,
+        default=4096,
+        metavar="PX",
+        help="refuse layers wider or taller than this [4096]",
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON report instead")
+    add_settings_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``spinelift convert``; return the exit code."""
+    settings = settings_from_args(args)
+    options = ExportOptions(
+        settings=settings,
+        layer_settings=_layer_settings(args.layer, settings),
+        spine_version=args.spine_version,
+        atlas=not args.loose_images,
+        max_page_size=args.max_page_size,
+        atlas_padding=args.atlas_padding,
+        image_padding=args.image_padding,
+        origin=Origin(args.origin),
+        scale=args.scale,
+        include_hidden=not args.skip_hidden,
+        preview=not args.no_preview,
+        max_dimension=args.max_dimension,
+        workers=args.workers,
+    )
+    start = time.perf_counter()
+    document = load_document(args.art)
+    show_bar = not args.json and sys.stderr.isatty()
+    if show_bar:
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("meshing", total=len(document.layers))
+            result = export_document(
+                document,
+                args.output,
+                options,
+                lambda done, total, name: bar.update(task, completed=done, description=name),
+            )
+    else:
+        result = export_document(document, args.output, options)
+    seconds = time.perf_counter() - start
+    if args.json:
+        print(json.dumps(_report(result, seconds), indent=2), flush=True)
+    else:
+        _print_table(result, seconds)
+    return int(ExitCode.IMAGES_FAILED if result.failed else ExitCode.OK)
+
+
+def load_document(art: Path) -> Document:
+    """Read the art: a PSD/PSB, a PNG, or a folder of PNGs."""
+    if art.is_dir():
+        pngs = sorted(p for p in art.iterdir() if p.suffix.lower() == ".png")
+        if not pngs:
+            raise InvalidParametersError(f"{art}: the folder holds no .png file")
+        return read_png_document(pngs, name=art.name)
+    if not art.exists():
+        raise InvalidParametersError(f"{art}: no such file")
+    if art.suffix.lower() == ".png":
+        return read_png_document([art], name=art.name)
+    return read_psd(art)
+
+
+def _layer_settings(specs: list[str], base: MeshSettings) -> dict[str, MeshSettings]:
+    out: dict[str, MeshSettings] = {}
+    for spec in specs:
+        name, sep, pairs = spec.rpartition(":")
+        if not sep or not name or "=" not in pairs:
+            raise InvalidParametersError(
+                f"--layer {spec!r}: expected NAME:KEY=VALUE[,KEY=VALUE], "
+                "e.g. 'hair:detail_factor=0.005'"
+            )
+        values = base.to_dict()
+        for pair in pairs.split(","):
+            key, _, value = pair.partition("=")
+            values[key.strip()] = _number(value.strip())
+        out[name] = MeshSettings.from_mapping(values)
+    return out
+
+
+def _number(text: str) -> object:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def _report(result: ExportResult, seconds: float) -> dict[str, object]:
+    return {
+        "spinelift": __version__,
+        "output": str(result.output),
+        "files": list(result.files),
+        "seconds": round(seconds, 3),
+        "layers": [
+            {
+                "name": r.name,
+                "attachment": r.attachment,
+                "slot": r.slot,
+                "vertices": r.vertices,
+                "hull_vertices": r.hull,
+                "triangles": r.triangles,
+                "overdraw_percent": round(r.overdraw * 100, 2),
+                "milliseconds": round(r.seconds * 1000, 1),
+                "error": None if r.error is None else r.error.to_dict()["error"],
+            }
+            for r in result.layers
+        ],
+        "skipped": [{"layer": n, "reason": why} for n, why in result.skipped],
+    }
+
+
+def _print_table(result: ExportResult, seconds: float) -> None:
+    table = Table(title=f"{result.output}", title_justify="left")
+    for column in ("attachment", "slot", "vertices", "hull", "triangles", "overdraw", "ms"):
+        left = column in ("attachment", "slot")
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
+    for r in result.layers:
+        if r.error is not None:
+            table.add_row(
+                r.attachment, r.slot, "-", "-", "-", "-", f"{r.seconds * 1000:.0f}", style="red"
+            )
+            continue
+        table.add_row(
+            r.attachment,
+            r.slot,
+            str(r.vertices),
+            str(r.hull),
+            str(r.triangles),
+            f"{r.overdraw * 100:.1f}%",
+            f"{r.seconds * 1000:.0f}",
+        )
+    console = Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 120)
+    console.print(table, markup=False)
+    for r in result.failed:
+        assert r.error is not None
+        console.print(f"error: {r.error.code}: {r.name}: {r.error.message}", markup=False)
+    for name, why in result.skipped:
+        console.print(f"skipped: {name}: {why}", markup=False)
+    ok = len(result.layers) - len(result.failed)
+    console.print(
+        f"{ok} of {len(result.layers)} layers exported to {result.output} "
+        f"({', '.join(result.files)}) in {seconds:.2f} s",
+        markup=False,
+    )

@@ -1,0 +1,250 @@
+"""Texture atlas pages and loose images: what the skeleton's attachment paths point at.
+
+:func:`pack_atlas` lays region images (name -> ``(h, w, 4) uint8``) out on one or more
+pages (:mod:`spinelift.spine.packing`), draws the pages and makes the atlas text
+(:mod:`spinelift.spine.atlas_format`); :func:`write_atlas` writes ``<name>.atlas`` and
+the page PNGs; :func:`write_loose_images` writes ``<folder>/<path>.png`` per region
+instead (Spine's images folder). Every write is atomic (:mod:`spinelift.io.files`).
+
+Region names are attachment paths and become file paths here, so they must already be
+safe (:func:`spinelift.spine.paths.safe_path` / ``unique_paths``); anything else is
+refused, never used raw.
+
+Between regions there are always ``padding`` fully transparent pixels: no region
+bleeds into another. ``extrude`` repeats each region's edge pixels outwards (inside its
+own padding) so linear filtering at the region's border samples its own colours;
+``bleed`` gives fully transparent pixels inside a region the colour of their nearest
+opaque neighbours (alpha stays 0) to avoid dark fringes with straight alpha.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from spinelift.errors import InvalidParametersError
+from spinelift.io.files import write_atomic
+from spinelift.io.image import write_png
+from spinelift.spine.atlas_format import AtlasPage, AtlasRegion, atlas_text
+from spinelift.spine.packing import pack_rects
+from spinelift.spine.paths import is_safe_path
+
+RgbaArray = npt.NDArray[np.uint8]
+
+DEFAULT_MAX_PAGE_SIZE = 2048
+
+
+@dataclass(frozen=True, eq=False)
+class PackedAtlas:
+    """Pages drawn and described: ``images[i]`` is the ``(H, W, 4) uint8`` of ``pages[i]``."""
+
+    name: str
+    pages: tuple[AtlasPage, ...]
+    images: tuple[RgbaArray, ...]
+
+    @property
+    def text(self) -> str:
+        """The atlas file's text (:func:`spinelift.spine.atlas_format.atlas_text`)."""
+        return atlas_text(self.pages)
+
+    def region(self, name: str) -> tuple[int, AtlasRegion]:
+        """``(page index, region)`` for a region name; ``KeyError`` if absent."""
+        for index, page in enumerate(self.pages):
+            for region in page.regions:
+                if region.name == name:
+                    return index, region
+        raise KeyError(name)
+
+
+def pack_atlas(
+    images: Mapping[str, RgbaArray],
+    *,
+    name: str = "skeleton",
+    max_page_size: int = DEFAULT_MAX_PAGE_SIZE,
+    padding: int = 2,
+    power_of_two: bool = False,
+    extrude: int = 0,
+    bleed: int = 0,
+    premultiply_alpha: bool = False,
+    texture_filter: tuple[str, str] = ("Linear", "Linear"),
+) -> PackedAtlas:
+    """Pack ``images`` (region name -> ``(h, w, 4) uint8``) on pages of at most
+    ``max_page_size`` px a side; pages are ``<name>.png``, ``<name>_2.png``, ...
+
+    Deterministic: the same images give the same pages and text, whatever the mapping's
+    order. No region is rotated. Raises :class:`InvalidParametersError` for an unsafe
+    region or atlas name, bad settings, or a region too large for a page (with what to
+    do about it); ``ValueError`` for an array that is not ``(h, w, 4) uint8``.
+    """
+    _check_settings(name, max_page_size, padding, extrude, bleed)
+    if not images:
+        raise InvalidParametersError("an atlas needs at least one image")
+    for region_name, rgba in images.items():
+        _check_image(region_name, rgba)
+    _check_region_names(list(images))
+    pad = 2 * extrude
+    sizes = {n: (int(a.shape[1]) + pad, int(a.shape[0]) + pad) for n, a in images.items()}
+    too_large = sorted(n for n, (w, h) in sizes.items() if max(w, h) + 2 * padding > max_page_size)
+    if too_large:
+        shapes = {n: f"{images[n].shape[1]}x{images[n].shape[0]}" for n in too_large}
+        raise InvalidParametersError(
+            f"{len(too_large)} image(s) do not fit on a {max_page_size} px atlas page with "
+            f"{padding} px padding and {extrude} px extrusion: "
+            + ", ".join(f"{n} ({s})" for n, s in shapes.items())
+            + ". Raise the maximum page size (Spine's runtimes handle 4096 on most devices), "
+            "scale the layer down (e.g. the [scale:0.5] layer tag), or split the layer.",
+            details={"regions": shapes, "max_page_size": max_page_size},
+        )
+    layout = pack_rects(sizes, max_size=max_page_size, padding=padding, power_of_two=power_of_two)
+    canvases = [np.zeros((h, w, 4), dtype=np.uint8) for w, h in layout.page_sizes]
+    regions: list[list[AtlasRegion]] = [[] for _ in layout.page_sizes]
+    for region_name in sorted(images):
+        place = layout.placements[region_name]
+        rgba = _bleed(images[region_name], bleed) if bleed else images[region_name]
+        block = np.pad(rgba, ((extrude, extrude), (extrude, extrude), (0, 0)), mode="edge")
+        bh, bw = block.shape[:2]
+        canvases[place.page][place.y : place.y + bh, place.x : place.x + bw] = block
+        h, w = rgba.shape[:2]
+        regions[place.page].append(
+            AtlasRegion(region_name, place.x + extrude, place.y + extrude, int(w), int(h))
+        )
+    if premultiply_alpha:
+        canvases = [_premultiply(c) for c in canvases]
+    pages = tuple(
+        AtlasPage(
+            name=f"{name}.png" if i == 0 else f"{name}_{i + 1}.png",
+            width=w,
+            height=h,
+            regions=tuple(regions[i]),
+            min_filter=texture_filter[0],
+            mag_filter=texture_filter[1],
+            pma=premultiply_alpha,
+        )
+        for i, (w, h) in enumerate(layout.page_sizes)
+    )
+    try:
+        atlas_text(pages)  # every name and bound checked once, here
+    except ValueError as exc:
+        raise InvalidParametersError(str(exc)) from exc
+    return PackedAtlas(name, pages, tuple(canvases))
+
+
+def write_atlas(atlas: PackedAtlas, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write ``<folder>/<name>.atlas`` and its page PNGs atomically; return the paths.
+
+    The folder is created if missing. Pages are written before the atlas file, so a
+    reader that finds the atlas finds its pages.
+    """
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written = [
+        write_png(target / page.name, rgba)
+        for page, rgba in zip(atlas.pages, atlas.images, strict=True)
+    ]
+    written.append(write_atomic(target / f"{atlas.name}.atlas", atlas.text.encode("utf-8")))
+    return written
+
+
+def write_loose_images(
+    images: Mapping[str, RgbaArray], folder: str | os.PathLike[str]
+) -> list[Path]:
+    """Write each image as ``<folder>/<name>.png`` (sub-folders from ``/`` in the name).
+
+    This is Spine's images folder: point the skeleton's ``images`` at ``folder`` and the
+    editor finds each attachment's image by its path. Names must be safe paths, unique
+    case-insensitively; the written paths are checked to stay inside ``folder``.
+    Returns the paths in name order.
+    """
+    for region_name, rgba in images.items():
+        _check_image(region_name, rgba)
+    _check_region_names(list(images))
+    root = Path(folder).resolve()
+    written: list[Path] = []
+    for region_name in sorted(images):
+        path = (root / f"{region_name}.png").resolve()
+        if not path.is_relative_to(root):  # unreachable for safe names: defence in depth
+            raise InvalidParametersError(f"image path {region_name!r} leaves the output folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(write_png(path, images[region_name]))
+    return written
+
+
+def _check_settings(name: str, max_page_size: int, padding: int, extrude: int, bleed: int) -> None:
+    problems: dict[str, str] = {}
+    if not is_safe_path(name) or "/" in name:
+        problems["name"] = f"{name!r} is not a safe file name (see spinelift.spine.safe_path)"
+    if not 16 <= max_page_size <= 16384:
+        problems["max_page_size"] = f"{max_page_size} is outside 16..16384"
+    if padding < 0:
+        problems["padding"] = f"{padding} is negative"
+    if extrude < 0:
+        problems["extrude"] = f"{extrude} is negative"
+    if bleed < 0:
+        problems["bleed"] = f"{bleed} is negative"
+    if problems:
+        raise InvalidParametersError(
+            "invalid atlas settings: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
+            details={"fields": problems},
+        )
+
+
+def _check_image(name: str, rgba: RgbaArray) -> None:
+    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4 or 0 in rgba.shape:
+        raise ValueError(f"image {name!r} must be (h, w, 4) uint8, got {rgba.shape} {rgba.dtype}")
+
+
+def _check_region_names(names: list[str]) -> None:
+    unsafe = sorted(n for n in names if not is_safe_path(n))
+    folded: dict[str, str] = {}
+    clashes: list[str] = []
+    for n in sorted(names):
+        key = n.casefold()
+        if key in folded:
+            clashes.append(f"{folded[key]!r} and {n!r}")
+        folded[key] = n
+    if unsafe or clashes:
+        raise InvalidParametersError(
+            "region names must be unique safe paths (use spinelift.spine.unique_paths): "
+            + "; ".join([f"unsafe: {n!r}" for n in unsafe] + [f"same file: {c}" for c in clashes]),
+            details={"unsafe": unsafe, "clashes": clashes},
+        )
+
+
+def _bleed(rgba: RgbaArray, steps: int) -> RgbaArray:
+    """Fully transparent pixels take the mean colour of their already coloured 8-neighbours,
+    ``steps`` rings deep; alpha never changes."""
+    out = rgba.copy()
+    known = out[:, :, 3] > 0
+    colour = out[:, :, :3].astype(np.float64)
+    for _ in range(steps):
+        if known.all() or not known.any():
+            break
+        total = np.zeros_like(colour)
+        count = np.zeros(known.shape, dtype=np.float64)
+        padded_c = np.pad(colour * known[:, :, None], ((1, 1), (1, 1), (0, 0)))
+        padded_k = np.pad(known.astype(np.float64), 1)
+        h, w = known.shape
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                if dy or dx:
+                    total += padded_c[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+                    count += padded_k[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+        grow = ~known & (count > 0)
+        colour[grow] = total[grow] / count[grow][:, None]
+        known = known | grow
+    out[:, :, :3] = np.where(
+        (out[:, :, 3] == 0)[:, :, None], np.round(colour).astype(np.uint8), out[:, :, :3]
+    )
+    return out
+
+
+def _premultiply(rgba: RgbaArray) -> RgbaArray:
+    out = rgba.copy()
+    alpha = rgba[:, :, 3:4].astype(np.uint32)
+    out[:, :, :3] = ((rgba[:, :, :3].astype(np.uint32) * alpha + 127) // 255).astype(np.uint8)
+    return out

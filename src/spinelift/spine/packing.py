@@ -1,0 +1,171 @@
+"""Rectangle packing for texture atlas pages: MaxRects, best short side fit.
+
+Pure and deterministic: the same sizes give the same layout whatever order they come
+in. Written here rather than taken from ``rectpack`` (last released 2021, untyped):
+the algorithm is short, and the atlas needs exact control of padding, page growth and
+ordering.
+
+Each rectangle is placed whole in one page, never rotated (a rotated region would
+need the mesh uvs rotated too). Each page is the smallest square that the binary
+search finds to hold everything left, or a full ``max_size`` page filled as far as it
+goes, then trimmed to what it uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_Rect = tuple[int, int, int, int]
+"""x, y, width, height"""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one rectangle went: page index and top-left corner (y down)."""
+
+    page: int
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class PackedPages:
+    """The layout: each name's placement and each page's size."""
+
+    placements: dict[str, Placement]
+    page_sizes: tuple[tuple[int, int], ...]
+
+
+def pack_rects(
+    sizes: Mapping[str, tuple[int, int]],
+    *,
+    max_size: int,
+    padding: int = 0,
+    power_of_two: bool = False,
+) -> PackedPages:
+    """Place rectangles ``name -> (width, height)`` on pages no larger than ``max_size``.
+
+    Rectangles never overlap, lie inside their page, and keep at least ``padding`` pixels
+    from each other and from the page edges. Every rectangle must fit on an empty page
+    (``ValueError`` otherwise; the caller says why to the user). Pages are trimmed to the
+    area they use, or rounded up to powers of two with ``power_of_two`` (``max_size``
+    must then be one).
+    """
+    if max_size <= 0 or padding < 0:
+        raise ValueError(f"need max_size > 0 and padding >= 0, got {max_size}, {padding}")
+    if power_of_two and _next_power_of_two(max_size) != max_size:
+        raise ValueError(f"max_size {max_size} is not a power of two")
+    for name, (w, h) in sizes.items():
+        if w <= 0 or h <= 0:
+            raise ValueError(f"{name!r} has an empty size {w}x{h}")
+        if max(w, h) + 2 * padding > max_size:
+            raise ValueError(
+                f"{name!r} ({w}x{h}) with {padding} px padding is larger than a {max_size} px page"
+            )
+    # each rectangle claims its padding on the right and below; the bin loses `padding`
+    # on those sides and everything shifts by `padding`, so the top and left edges get it
+    footprints = {name: (w + padding, h + padding) for name, (w, h) in sizes.items()}
+    # biggest first, names break ties: the layout does not depend on the input order
+    remaining = sorted(sizes, key=lambda n: (-max(sizes[n]), -sizes[n][0] * sizes[n][1], n))
+    placements: dict[str, Placement] = {}
+    page_sizes: list[tuple[int, int]] = []
+    while remaining:
+        placed = _smallest_square(remaining, footprints, max_size - padding)
+        page = len(page_sizes)
+        for name, (x, y) in placed.items():
+            placements[name] = Placement(page, x + padding, y + padding)
+        width = max(x + footprints[n][0] for n, (x, _) in placed.items()) + padding
+        height = max(y + footprints[n][1] for n, (_, y) in placed.items()) + padding
+        if power_of_two:
+            width, height = _next_power_of_two(width), _next_power_of_two(height)
+        page_sizes.append((width, height))
+        remaining = [n for n in remaining if n not in placed]
+    return PackedPages(placements, tuple(page_sizes))
+
+
+def _smallest_square(
+    names: list[str], sizes: Mapping[str, tuple[int, int]], max_side: int
+) -> dict[str, tuple[int, int]]:
+    """The layout in the smallest square bin (binary search on the side) that holds all
+    ``names``; when none does, a ``max_side`` bin holding what fits."""
+    best = _pack_bin(names, sizes, max_side)
+    if len(best) < len(names):
+        return best
+    area = sum(sizes[n][0] * sizes[n][1] for n in names)
+    low = max(max(max(sizes[n]) for n in names), int(area**0.5))
+    high = max_side
+    while low < high:
+        mid = (low + high) // 2
+        placed = _pack_bin(names, sizes, mid)
+        if len(placed) == len(names):
+            high, best = mid, placed
+        else:
+            low = mid + 1
+    return best
+
+
+def _pack_bin(
+    names: list[str], sizes: Mapping[str, tuple[int, int]], side: int
+) -> dict[str, tuple[int, int]]:
+    """MaxRects (best short side fit, then best long side, then top-left) in a square bin;
+    names that do not fit are left out."""
+    free: list[_Rect] = [(0, 0, side, side)]
+    placed: dict[str, tuple[int, int]] = {}
+    for name in names:
+        w, h = sizes[name]
+        best: tuple[int, int, int, int] | None = None
+        best_rect: _Rect | None = None
+        for fx, fy, fw, fh in free:
+            if w <= fw and h <= fh:
+                short, long = sorted((fw - w, fh - h))
+                score = (short, long, fy, fx)
+                if best is None or score < best:
+                    best, best_rect = score, (fx, fy, w, h)
+        if best_rect is None:
+            continue
+        placed[name] = (best_rect[0], best_rect[1])
+        free = _split_free(free, best_rect)
+    return placed
+
+
+def _split_free(free: list[_Rect], used: _Rect) -> list[_Rect]:
+    """The free rectangles once ``used`` is taken: each one it overlaps is cut into up to
+    four maximal pieces; pieces inside another free rectangle are dropped."""
+    ux, uy, uw, uh = used
+    untouched: list[_Rect] = []
+    pieces: set[_Rect] = set()
+    for fx, fy, fw, fh in free:
+        if ux >= fx + fw or ux + uw <= fx or uy >= fy + fh or uy + uh <= fy:
+            untouched.append((fx, fy, fw, fh))
+            continue
+        if ux > fx:
+            pieces.add((fx, fy, ux - fx, fh))
+        if ux + uw < fx + fw:
+            pieces.add((ux + uw, fy, fx + fw - ux - uw, fh))
+        if uy > fy:
+            pieces.add((fx, fy, fw, uy - fy))
+        if uy + uh < fy + fh:
+            pieces.add((fx, uy + uh, fw, fy + fh - uy - uh))
+    # the untouched rectangles were maximal already; only the new pieces can be contained
+    # in something, and only a new piece can contain an untouched one
+    ordered = sorted(pieces)
+    kept = [p for p in ordered if not any(_inside(p, q) for q in untouched)]
+    kept = [
+        p
+        for i, p in enumerate(kept)
+        if not any(i != j and _inside(p, q) for j, q in enumerate(kept))
+    ]
+    untouched = [r for r in untouched if not any(_inside(r, q) for q in kept)]
+    return untouched + kept
+
+
+def _inside(a: _Rect, b: _Rect) -> bool:
+    """``a`` lies within ``b``."""
+    return (
+        b[0] <= a[0] and b[1] <= a[1] and a[0] + a[2] <= b[0] + b[2] and a[1] + a[3] <= b[1] + b[3]
+    )
+
+
+def _next_power_of_two(value: int) -> int:
+    return 1 << max(0, value - 1).bit_length()
