@@ -25,7 +25,7 @@ from spinelift.core.outline import (
     outer_contours,
     signed_area,
 )
-from spinelift.core.polygon import SimplifyLimits, simplify_ring
+from spinelift.core.polygon import SimplifyLimits, ring_is_simple, simplify_ring
 from spinelift.core.settings import HolePolicy, MeshSettings
 from spinelift.core.triangulate import InteriorSpec, triangulate
 from spinelift.errors import (
@@ -103,10 +103,11 @@ def build_mesh(
         fill_depth=settings.concave_factor,
         bounds=(float(width), float(height)),
     )
-    hull = min(
-        (_simplified_hull(outline, limits) for outline in outlines),
-        key=lambda ring: signed_area(ring) + cost_limit * len(ring),
-    )
+    candidates = [_simplified_hull(outline, limits) for outline in outlines]
+    simple = [ring for ring in candidates if ring_is_simple(ring)]
+    if not simple:  # Clipper can leave a ring touching itself at a point: take its hull
+        simple = [_simplified_hull(_convex(outlines[-1]), limits)]
+    hull = min(simple, key=lambda ring: signed_area(ring) + cost_limit * len(ring))
     holes = []
     if has_holes and settings.hole_policy is HolePolicy.KEEP:
         for candidate in hole_polygons(masks.shape, settings.min_contour_area, seed_eps):
@@ -184,6 +185,13 @@ def _simplified_hull(outline: list[list[int]], limits: SimplifyLimits) -> npt.ND
     if limits.max_vertices and len(hull) > limits.max_vertices:
         hull = _meet_budget(hull, limits)
     return hull
+
+
+def _convex(outline: list[list[int]]) -> list[list[int]]:
+    """The convex hull of an outline (Clipper units): simple by construction."""
+    points = np.asarray(outline, dtype=np.int64).reshape(-1, 1, 2).astype(np.int32)
+    path: list[list[int]] = cv2.convexHull(points).reshape(-1, 2).astype(np.int64).tolist()
+    return path
 
 
 def _meet_budget(hull: npt.NDArray[np.float64], limits: SimplifyLimits) -> npt.NDArray[np.float64]:

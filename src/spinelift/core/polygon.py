@@ -281,3 +281,41 @@ def _any_inside(tri: FloatArray, pts: FloatArray, skip: set[int]) -> bool:
     pos = (s1 >= -_EPS) & (s2 >= -_EPS) & (s3 >= -_EPS)
     neg = (s1 <= _EPS) & (s2 <= _EPS) & (s3 <= _EPS)
     return bool((pos | neg).any())
+
+
+def outline_problem(points: FloatArray, segments: npt.NDArray[np.int32]) -> str | None:
+    """Why the outline made of ``segments`` (k, 2) over ``points`` (n, 2) is not simple,
+    or None: a repeated vertex, or two edges that touch or cross other than at a
+    shared end. Edges are tested against nearby edges only (bounding boxes first)."""
+    _, counts = np.unique(points, axis=0, return_counts=True)
+    if (counts > 1).any():
+        return "visits the same point twice"
+    a, b = points[segments[:, 0]], points[segments[:, 1]]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    for i in range(len(segments)):
+        near = np.flatnonzero(
+            (hi[:, 0] >= lo[i, 0])
+            & (lo[:, 0] <= hi[i, 0])
+            & (hi[:, 1] >= lo[i, 1])
+            & (lo[:, 1] <= hi[i, 1])
+        )
+        near = near[near > i]
+        shares = (segments[near] == segments[i, 0]).any(axis=1) | (
+            segments[near] == segments[i, 1]
+        ).any(axis=1)
+        near = near[~shares]
+        if near.size == 0:
+            continue
+        c, d = a[near], b[near]
+        d1, d2 = _orient(c, d, a[i]), _orient(c, d, b[i])
+        d3, d4 = _orient(a[i], b[i], c), _orient(a[i], b[i], d)
+        if ((d1 * d2 <= 0) & (d3 * d4 <= 0)).any():
+            return "crosses or touches itself"
+    return None
+
+
+def ring_is_simple(ring: FloatArray) -> bool:
+    """Is the closed ring (n, 2) a simple polygon (no repeated vertex, no touching edges)?"""
+    n = len(ring)
+    idx = np.arange(n, dtype=np.int32)
+    return outline_problem(ring, np.stack([idx, np.roll(idx, -1)], axis=1)) is None

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import triangle as tr
 
+from spinelift.core.polygon import outline_problem
 from spinelift.errors import TriangulationError
 
 FloatArray = npt.NDArray[np.float64]
@@ -112,43 +113,11 @@ def _run(
 def _check_simple(points: FloatArray, segments: IntArray) -> None:
     """Refuse outlines Triangle cannot take (it crashes the process on some of them):
     repeated vertices, or outline edges that touch or cross other than at shared ends."""
-    _, counts = np.unique(points, axis=0, return_counts=True)
-    if (counts > 1).any():
+    problem = outline_problem(points, segments)
+    if problem is not None:
         raise TriangulationError(
-            "the mesh outline visits the same point twice", details={"vertex_count": len(points)}
+            f"the mesh outline {problem}", details={"vertex_count": len(points)}
         )
-    if len(segments) > 4000:
-        return  # pairwise test too costly; the outline stages keep rings simple by design
-    a, b = points[segments[:, 0]], points[segments[:, 1]]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    for i in range(len(segments)):
-        near = np.flatnonzero(
-            (hi[:, 0] >= lo[i, 0])
-            & (lo[:, 0] <= hi[i, 0])
-            & (hi[:, 1] >= lo[i, 1])
-            & (lo[:, 1] <= hi[i, 1])
-        )
-        near = near[near > i]
-        shares = (segments[near] == segments[i, 0]).any(axis=1) | (
-            segments[near] == segments[i, 1]
-        ).any(axis=1)
-        near = near[~shares]
-        if near.size == 0:
-            continue
-        c, d = a[near], b[near]
-        d1, d2 = _orient(c, d, a[i]), _orient(c, d, b[i])
-        d3, d4 = _orient(a[i], b[i], c), _orient(a[i], b[i], d)
-        if ((d1 * d2 <= 0) & (d3 * d4 <= 0)).any():
-            raise TriangulationError(
-                "the mesh outline crosses itself", details={"vertex_count": len(points)}
-            )
-
-
-def _orient(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
-    return np.asarray(
-        (b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1])
-        - (b[..., 1] - a[..., 1]) * (c[..., 0] - a[..., 0])
-    )
 
 
 def _ring_segments(lengths: list[int]) -> IntArray:
