@@ -28,11 +28,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 setup: $(STAMP) ## make .venv and install SpineLift with its dev tools
 
-demo: $(STAMP) ## draw the sample character and mesh it into build/demo/
+demo: $(STAMP) ## draw the sample character as a PSD and convert it into build/demo/
+	$(BIN)/python scripts/make_sample_psd.py $(DEMO)/hero.psd
+	$(BIN)/spinelift convert $(DEMO)/hero.psd -o $(DEMO)/hero
 	$(BIN)/python scripts/make_sample_art.py $(DEMO)/art
-	mkdir -p $(DEMO)/mesh $(DEMO)/preview
 	$(BIN)/spinelift mesh $(DEMO)/art/layers -o $(DEMO)/mesh --preview $(DEMO)/preview
-	@echo "demo: art in $(DEMO)/art, mesh JSON in $(DEMO)/mesh, previews in $(DEMO)/preview"
+	@echo "demo: Spine project in $(DEMO)/hero (open hero.json in Spine; preview.png shows"
+	@echo "      every mesh), single-image meshes in $(DEMO)/mesh with previews in $(DEMO)/preview"
 
 runtimes: ## install the official Spine 4.2 runtimes (npm ci) and, as root, Chromium
 	bash tools/spine-check/setup.sh
