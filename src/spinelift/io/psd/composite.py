@@ -39,6 +39,10 @@ def render_layer(
     uint8`` trimmed to its non-transparent pixels and its canvas position, or
     ``None`` when nothing is left. Exceptions of psd-tools pass through.
     """
+    if _is_plain(layer, include):
+        stored = render_stored(layer, color_mode, masked=True)
+        if stored is not None:
+            return _crop(stored, viewport)
     with _full_opacity(layer):
         color, _shape, alpha = composite(
             layer,
@@ -57,7 +61,69 @@ def render_layer(
     return trim(rgba, viewport[0], viewport[1])
 
 
-def render_stored(layer: Any, color_mode: str) -> tuple[RgbaArray, int, int] | None:
+def _is_plain(layer: Any, include: Callable[[Any], bool]) -> bool:
+    """A pixel layer whose stored raster IS its picture: no mask, vector mask, effects,
+    fill opacity or clipped layers. Its pixels are decoded directly (psd-tools'
+    ``numpy()``), which is several times faster than compositing it."""
+    try:
+        return bool(
+            layer.kind == "pixel"
+            and not layer.clipping
+            and _simple_mask(layer)
+            and not layer.has_vector_mask()
+            and not layer.has_effects()
+            and int(layer.fill_opacity) == 255
+            and not any(include(other) for other in layer.clip_layers)
+        )
+    except Exception:  # an unusual record: let the compositor handle it
+        return False
+
+
+def _simple_mask(layer: Any) -> bool:
+    """No layer mask, a disabled one, or a plain one (no feather or density): a mask
+    the fast path applies itself by multiplying it into the alpha."""
+    if not layer.has_mask():
+        return True
+    mask = layer.mask
+    return bool(mask.disabled or not mask.parameters)
+
+
+def _apply_mask(layer: Any, rgba: RgbaArray) -> RgbaArray:
+    """Multiply an enabled layer mask (inside its box; its background colour outside)
+    into the alpha of ``rgba``, the layer's stored pixels over the layer's box."""
+    if not layer.has_mask() or layer.mask.disabled:
+        return rgba
+    mask = layer.mask
+    plane = layer.numpy("mask")
+    full = np.full(rgba.shape[:2], mask.background_color / 255.0, dtype=np.float32)
+    if plane is not None and plane.size:
+        values = np.asarray(plane, dtype=np.float32).reshape(plane.shape[0], plane.shape[1])
+        x0, y0 = mask.left - layer.left, mask.top - layer.top
+        h, w = full.shape
+        cx0, cy0 = max(0, x0), max(0, y0)
+        cx1, cy1 = min(w, x0 + values.shape[1]), min(h, y0 + values.shape[0])
+        if cx0 < cx1 and cy0 < cy1:
+            full[cy0:cy1, cx0:cx1] = values[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+    out = rgba.copy()
+    out[..., 3] = _to_byte(out[..., 3].astype(np.float32) / 255.0 * full)
+    out[out[..., 3] == 0] = 0
+    return out
+
+
+def _crop(placed: tuple[RgbaArray, int, int], viewport: Box) -> tuple[RgbaArray, int, int] | None:
+    """Cut a trimmed image at (left, top) to the viewport, trimmed again."""
+    rgba, left, top = placed
+    x0, y0 = max(left, viewport[0]), max(top, viewport[1])
+    x1 = min(left + rgba.shape[1], viewport[2])
+    y1 = min(top + rgba.shape[0], viewport[3])
+    if x0 >= x1 or y0 >= y1:
+        return None
+    return trim(rgba[y0 - top : y1 - top, x0 - left : x1 - left], x0, y0)
+
+
+def render_stored(
+    layer: Any, color_mode: str, *, masked: bool = False
+) -> tuple[RgbaArray, int, int] | None:
     """The layer's stored pixels alone (no effects, masks or clipped layers), trimmed.
 
     The fallback when psd-tools cannot draw a layer because an optional renderer
@@ -75,6 +141,8 @@ def render_stored(layer: Any, color_mode: str) -> tuple[RgbaArray, int, int] | N
     rgba[..., :3] = _to_byte(rgb)
     rgba[..., 3] = _to_byte(np.asarray(coverage, dtype=np.float32))
     rgba[rgba[..., 3] == 0] = 0
+    if masked:
+        rgba = _apply_mask(layer, rgba)
     return trim(rgba, int(layer._record.left), int(layer._record.top))
 
 
