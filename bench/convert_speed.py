@@ -45,7 +45,7 @@ def synthetic_psd(path: Path, *, size: int = 2048, layers: int = 30) -> Path:
     for i in range(layers):
         w, h = (int(v) for v in rng.integers(size // 10, size // 4, 2))
         rgba = np.zeros((h, w, 4), dtype=np.uint8)
-        colour = tuple(int(c) for c in rng.integers(40, 220, 3)) + (255,)
+        colour = (*(int(c) for c in rng.integers(40, 220, 3)), 255)
         cv2.ellipse(
             rgba, (w // 2, h // 2), (w // 2 - 4, h // 3), 0, 0, 360, colour, -1, cv2.LINE_AA
         )

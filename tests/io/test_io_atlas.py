@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from tests.spine.test_spine_skeleton_atlas_format import read_atlas
 
 from spinelift.errors import InvalidParametersError
 from spinelift.io.atlas import PackedAtlas, pack_atlas, write_atlas
+from tests.spine.test_spine_skeleton_atlas_format import read_atlas
 
 
 def image(w: int, h: int, seed: int) -> np.ndarray:
