@@ -99,7 +99,7 @@ def _apply_mask(layer: Any, rgba: RgbaArray) -> RgbaArray:
     if plane is not None and plane.size:
         values = np.asarray(plane, dtype=np.float32).reshape(plane.shape[0], plane.shape[1])
         x0, y0 = mask.left - layer.left, mask.top - layer.top
-        h, w = int(full.shape[0]), int(full.shape[1])
+        h, w = int(rgba.shape[0]), int(rgba.shape[1])
         cx0, cy0 = max(0, x0), max(0, y0)
         cx1, cy1 = min(w, x0 + values.shape[1]), min(h, y0 + values.shape[0])
         if cx0 < cx1 and cy0 < cy1:
