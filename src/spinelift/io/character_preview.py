@@ -46,27 +46,34 @@ def render_character_preview(
     width, height = canvas_size
     factor = min(2.0, max_side / max(width, height, 1))
     out_w, out_h = max(1, round(width * factor)), max(1, round(height * factor))
-    rows = np.arange(out_h)[:, None] // style.checker_size
-    cols = np.arange(out_w)[None, :] // style.checker_size
-    dark = ((rows + cols) % 2).astype(bool)[..., None]
-    canvas = np.where(dark, style.checker_dark, style.checker_light).astype(np.float64)
+    canvas = _checkerboard(out_w, out_h, style).astype(np.float32)
     for layer in layers:
         if layer.visible:
             _compose(canvas, layer, factor)
-    picture = np.ascontiguousarray(np.rint(canvas).astype(np.uint8))
+    picture = np.ascontiguousarray((canvas + 0.5).astype(np.uint8))
     for layer in layers:
         if layer.mesh is not None and layer.visible:
             _draw_mesh(picture, layer, factor, style)
-    alpha = np.full((out_h, out_w, 1), 255, dtype=np.uint8)
-    return np.ascontiguousarray(np.concatenate([picture, alpha], axis=2))
+    return np.asarray(cv2.cvtColor(picture, cv2.COLOR_RGB2RGBA), dtype=np.uint8)
 
 
-def _compose(canvas: npt.NDArray[np.float64], layer: PlacedMesh, factor: float) -> None:
+def _checkerboard(width: int, height: int, style: PreviewStyle) -> npt.NDArray[np.uint8]:
+    """(height, width, 3) uint8: the light/dark squares that show transparency."""
+    size = style.checker_size
+    tile = np.empty((2 * size, 2 * size, 3), dtype=np.uint8)
+    tile[:] = style.checker_light
+    tile[:size, size:] = style.checker_dark
+    tile[size:, :size] = style.checker_dark
+    reps = (height // (2 * size) + 1, width // (2 * size) + 1, 1)
+    return np.ascontiguousarray(np.tile(tile, reps)[:height, :width])
+
+
+def _compose(canvas: npt.NDArray[np.float32], layer: PlacedMesh, factor: float) -> None:
     h, w = layer.rgba.shape[:2]
     x0, y0 = round(layer.left * factor), round(layer.top * factor)
     sw, sh = max(1, round(w * factor)), max(1, round(h * factor))
     interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
-    scaled = cv2.resize(layer.rgba, (sw, sh), interpolation=interpolation).astype(np.float64)
+    scaled = cv2.resize(layer.rgba, (sw, sh), interpolation=interpolation).astype(np.float32)
     ch, cw = canvas.shape[:2]
     cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(cw, x0 + sw), min(ch, y0 + sh)
     if cx0 >= cx1 or cy0 >= cy1:

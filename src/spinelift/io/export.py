@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -329,19 +330,22 @@ def _write(
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
     try:
-        if options.atlas:
-            atlas = pack_atlas(
-                images,
-                name=name,
-                max_page_size=options.max_page_size,
-                padding=options.atlas_padding,
-            )
-            write_atlas(atlas, staging)
-        else:
-            write_loose_images(images, staging / "images")
-        if options.preview:
-            picture = render_character_preview((document.width, document.height), placed)
-            write_png(staging / "preview.png", picture)
+        # the PNG encoders release the GIL: atlas pages and preview encode side by side
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            tasks: list[Future[object]] = []
+            if options.atlas:
+                atlas = pack_atlas(
+                    images, name=name, max_page_size=options.max_page_size,
+                    padding=options.atlas_padding,
+                )  # fmt: skip
+                tasks.append(pool.submit(write_atlas, atlas, staging))
+            else:
+                tasks.append(pool.submit(write_loose_images, images, staging / "images"))
+            if options.preview:
+                size = (document.width, document.height)
+                tasks.append(pool.submit(_write_preview, staging / "preview.png", size, placed))
+            for task in tasks:
+                task.result()
         text = skeleton_dumps(skeleton, spine_version=options.spine_version, indent=2)
         write_atomic(staging / f"{name}.json", text.encode("utf-8"))
         files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
@@ -352,6 +356,11 @@ def _write(
         return files
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_preview(path: Path, size: tuple[int, int], placed: list[PlacedMesh]) -> Path:
+    """Draw the character with its meshes and write it (fast compression: a preview)."""
+    return write_png(path, render_character_preview(size, placed), compress_level=1)
 
 
 def _zip(staging: Path, files: list[str], target: Path) -> None:

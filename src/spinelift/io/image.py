@@ -91,17 +91,21 @@ def read_image(
             return _to_rgba(image, label)
 
 
-def write_png(path: str | os.PathLike[str], rgba: RgbaArray) -> Path:
+def write_png(path: str | os.PathLike[str], rgba: RgbaArray, *, compress_level: int = 6) -> Path:
     """Write ``rgba`` (``(H, W, 4) uint8``) as a PNG, atomically; return the path.
 
-    The encoding is deterministic (same pixels, same bytes). Raises ``ValueError`` for
+    The encoding is deterministic (same pixels, same bytes); ``compress_level`` is
+    zlib's (1 = fastest, 9 = smallest). Pillow releases the GIL while encoding, so
+    several PNGs can be encoded at once in threads. Raises ``ValueError`` for
     an array of another shape or type (a programming error) and ``OSError`` when the
     file cannot be written.
     """
     if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4 or 0 in rgba.shape:
         raise ValueError(f"write_png needs an (H, W, 4) uint8 array, got {rgba.shape} {rgba.dtype}")
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgba)).save(buffer, format="PNG")
+    Image.fromarray(np.ascontiguousarray(rgba)).save(
+        buffer, format="PNG", compress_level=compress_level
+    )
     return write_atomic(path, buffer.getvalue())
 
 
