@@ -17,8 +17,18 @@ exit codes, the services to HTTP statuses and seed 004's error body
     │   ├── ContourExtractionError         CONTOUR_EXTRACTION_FAILED
     │   │   └── EmptyImageError            NO_OPAQUE_PIXELS
     │   └── TriangulationError             TRIANGULATION_FAILED
-    └── DocumentError                      DOCUMENT_INVALID
-        └── UnsupportedDocumentError       UNSUPPORTED_DOCUMENT
+    ├── DocumentError                      DOCUMENT_INVALID
+    │   ├── UnsupportedDocumentError       UNSUPPORTED_DOCUMENT
+    │   └── EmptyDocumentError             NO_LAYERS
+    ├── NetworkError                       NETWORK_ERROR
+    │   ├── UnsafeUrlError                 UNSAFE_URL
+    │   └── FetchError                     FETCH_FAILED
+    ├── AuthenticationError                UNAUTHORIZED
+    └── JobError                           JOB_ERROR
+        ├── JobNotFoundError               JOB_NOT_FOUND
+        ├── JobNotReadyError               JOB_NOT_READY
+        ├── QueueFullError                 QUEUE_FULL
+        └── JobTimeoutError                JOB_TIMEOUT
 """
 
 from __future__ import annotations
@@ -103,3 +113,64 @@ class UnsupportedDocumentError(DocumentError):
     """A layered document uses a feature or mode SpineLift refuses (e.g. too large a canvas)."""
 
     code: ClassVar[str] = "UNSUPPORTED_DOCUMENT"
+
+
+class EmptyDocumentError(DocumentError):
+    """Nothing in the document can be exported: no pixel layer, or none that meshes."""
+
+    code: ClassVar[str] = "NO_LAYERS"
+
+
+class NetworkError(SpineLiftError):
+    """Talking to another machine failed (fetching an image, sending a callback)."""
+
+    code: ClassVar[str] = "NETWORK_ERROR"
+
+
+class UnsafeUrlError(NetworkError):
+    """A URL was refused before any connection: bad scheme, or it resolves to a private,
+    loopback, link-local or otherwise non-public address (SSRF guard)."""
+
+    code: ClassVar[str] = "UNSAFE_URL"
+
+
+class FetchError(NetworkError):
+    """A URL could not be fetched: connection, status, size or time limit."""
+
+    code: ClassVar[str] = "FETCH_FAILED"
+
+
+class AuthenticationError(SpineLiftError):
+    """Missing or wrong credentials (service token, user token)."""
+
+    code: ClassVar[str] = "UNAUTHORIZED"
+
+
+class JobError(SpineLiftError):
+    """Base for job bookkeeping errors (the job itself failing records its own error)."""
+
+    code: ClassVar[str] = "JOB_ERROR"
+
+
+class JobNotFoundError(JobError):
+    """No job with that id."""
+
+    code: ClassVar[str] = "JOB_NOT_FOUND"
+
+
+class JobNotReadyError(JobError):
+    """The job has no result yet (still queued or processing, or it failed)."""
+
+    code: ClassVar[str] = "JOB_NOT_READY"
+
+
+class QueueFullError(JobError):
+    """Too many jobs are waiting; try again later (``details["retry_after"]`` seconds)."""
+
+    code: ClassVar[str] = "QUEUE_FULL"
+
+
+class JobTimeoutError(JobError):
+    """A job ran past its time limit."""
+
+    code: ClassVar[str] = "JOB_TIMEOUT"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from spinelift.core import MeshSettings
-from spinelift.errors import InvalidParametersError
+from spinelift.errors import EmptyDocumentError
 from spinelift.io.document import Document, Layer, LayerTags
 from spinelift.io.export import ExportOptions, export_document
 from spinelift.io.psd import read_psd, write_sample_psd
@@ -125,7 +125,7 @@ def test_a_failing_layer_is_reported_and_the_rest_exported(tmp_path: Path) -> No
 def test_nothing_written_when_no_layer_meshes(tmp_path: Path) -> None:
     faint = np.full((8, 8, 4), 5, dtype=np.uint8)
     doc = Document(8, 8, (_layer("faint", faint),), "f.psd")
-    with pytest.raises(InvalidParametersError, match="no layer could be meshed"):
+    with pytest.raises(EmptyDocumentError, match="no layer could be meshed"):
         export_document(doc, tmp_path / "o", ExportOptions(workers=1))
     assert not (tmp_path / "o").exists()
     assert list(tmp_path.iterdir()) == []

@@ -14,9 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from spinelift.core.mesh import Mesh
-from spinelift.io.preview import PreviewStyle, edge_classes
+from spinelift.io.preview import SHIFT, PreviewStyle, draw_mesh
 
-_SHIFT = 4
 DEFAULT_STYLE = PreviewStyle()
 
 
@@ -90,18 +89,5 @@ def _draw_mesh(
     mesh = layer.mesh
     assert mesh is not None
     offset = np.array([layer.left, layer.top], dtype=np.float64)
-    pts = np.rint(((mesh.vertices + offset) * factor - 0.5) * (1 << _SHIFT)).astype(np.int32)
-    hull, hole, interior = edge_classes(mesh)
-    for pairs, colour in ((interior, style.interior), (hole, style.hole), (hull, style.hull)):
-        for a, b in pairs:
-            cv2.line(
-                picture,
-                (int(pts[a, 0]), int(pts[a, 1])),
-                (int(pts[b, 0]), int(pts[b, 1])),
-                colour,
-                1,
-                cv2.LINE_AA,
-                _SHIFT,
-            )
-    for x, y in pts:
-        cv2.circle(picture, (int(x), int(y)), 2 << _SHIFT, style.vertex, -1, cv2.LINE_AA, _SHIFT)
+    pts = np.rint(((mesh.vertices + offset) * factor - 0.5) * (1 << SHIFT)).astype(np.int32)
+    draw_mesh(picture, mesh, pts, style, thickness=1, radius=2)

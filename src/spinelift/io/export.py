@@ -26,7 +26,7 @@ import numpy as np
 
 from spinelift.core import MeshSettings
 from spinelift.core.pipeline import DEFAULT_MAX_DIMENSION
-from spinelift.errors import InvalidParametersError, SpineLiftError
+from spinelift.errors import EmptyDocumentError, InvalidParametersError, SpineLiftError
 from spinelift.io.atlas import DEFAULT_MAX_PAGE_SIZE, pack_atlas, write_atlas, write_loose_images
 from spinelift.io.character_preview import PlacedMesh, render_character_preview
 from spinelift.io.document import Document
@@ -65,6 +65,9 @@ class ExportOptions:
     atlas: bool = True
     max_page_size: int = DEFAULT_MAX_PAGE_SIZE
     atlas_padding: int = 2
+    bleed: int = 2
+    """transparent pixels within this many pixels of the art take its colour (alpha stays
+    0), so linear texture filtering never darkens the edges"""
     image_padding: int = 2
     origin: Origin = Origin.BOTTOM_CENTER
     scale: float = 1.0
@@ -119,7 +122,7 @@ def export_document(
         )
     roles = plan_roles(document, include_hidden=options.include_hidden)
     if not roles:
-        raise InvalidParametersError(
+        raise EmptyDocumentError(
             f"{document.source_name}: no layer to export"
             + (f" ({len(document.skipped)} skipped: see the report)" if document.skipped else ""),
             details={"skipped": [list(s) for s in document.skipped]},
@@ -256,7 +259,7 @@ def _assemble(
         )
     if not images:
         first = next((r.error for r in reports if r.error is not None), None)
-        raise InvalidParametersError(
+        raise EmptyDocumentError(
             f"{document.source_name}: no layer could be meshed"
             + (f" (first error: {first})" if first else ""),
             details={"layers": [r.name for r in reports]},
@@ -336,7 +339,7 @@ def _write(
             if options.atlas:
                 atlas = pack_atlas(
                     images, name=name, max_page_size=options.max_page_size,
-                    padding=options.atlas_padding,
+                    padding=options.atlas_padding, bleed=options.bleed,
                 )  # fmt: skip
                 tasks.append(pool.submit(write_atlas, atlas, staging))
             else:

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
 
 from spinelift.errors import ImageLoadError, ImageTooLargeError, UnsupportedImageError
-from spinelift.io.files import write_atomic
+from spinelift.io.files import open_path, write_atomic
 
 RgbaArray = npt.NDArray[np.uint8]
 
@@ -100,13 +100,21 @@ def write_png(path: str | os.PathLike[str], rgba: RgbaArray, *, compress_level: 
     an array of another shape or type (a programming error) and ``OSError`` when the
     file cannot be written.
     """
+    return write_atomic(path, encode_png(rgba, compress_level=compress_level))
+
+
+def encode_png(rgba: RgbaArray, *, compress_level: int = 6) -> bytes:
+    """``rgba`` (``(H, W, 4) uint8``) as PNG bytes; deterministic, like :func:`write_png`.
+
+    Raises ``ValueError`` for an array of another shape or type.
+    """
     if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4 or 0 in rgba.shape:
-        raise ValueError(f"write_png needs an (H, W, 4) uint8 array, got {rgba.shape} {rgba.dtype}")
+        raise ValueError(f"a PNG needs an (H, W, 4) uint8 array, got {rgba.shape} {rgba.dtype}")
     buffer = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgba)).save(
         buffer, format="PNG", compress_level=compress_level
     )
-    return write_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
 @contextmanager
@@ -116,20 +124,7 @@ def _open_source(source: ImageSource, label: str) -> Iterator[IO[bytes]]:
             raise ImageLoadError("the image data is empty", details={"source": label})
         yield io.BytesIO(source)
         return
-    path = Path(source)
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError as exc:
-        raise ImageLoadError(f"{path} does not exist", details={"source": str(path)}) from exc
-    except IsADirectoryError as exc:
-        raise ImageLoadError(
-            f"{path} is a folder, not an image", details={"source": str(path)}
-        ) from exc
-    except OSError as exc:
-        raise ImageLoadError(
-            f"{path} cannot be opened: {exc.strerror or exc}", details={"source": str(path)}
-        ) from exc
-    with handle:
+    with open_path(source, ImageLoadError, "an image") as handle:
         yield handle
 
 

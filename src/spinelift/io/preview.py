@@ -18,7 +18,7 @@ import numpy.typing as npt
 from spinelift.core.mesh import Mesh
 
 Rgb = tuple[int, int, int]
-_SHIFT = 4  # OpenCV fixed-point bits: coordinates are drawn to 1/16 px
+SHIFT = 4  # OpenCV fixed-point bits: coordinates are drawn to 1/16 px
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,33 +79,39 @@ def render_preview(
 
     def to_canvas(points: npt.NDArray[np.float64]) -> npt.NDArray[np.int32]:
         # OpenCV puts pixel i's centre at i, so a pixel corner sits half a pixel before it
-        return np.rint((m + points * factor - 0.5) * (1 << _SHIFT)).astype(np.int32)
+        return np.rint((m + points * factor - 0.5) * (1 << SHIFT)).astype(np.int32)
 
     pts = to_canvas(np.asarray(mesh.vertices, dtype=np.float64))
+    draw_mesh(canvas, mesh, pts, style, style.line_thickness, style.vertex_radius)
+    alpha = np.full((*canvas.shape[:2], 1), 255, dtype=np.uint8)
+    return np.ascontiguousarray(np.concatenate([canvas, alpha], axis=2))
+
+
+def draw_mesh(
+    canvas: npt.NDArray[np.uint8],
+    mesh: Mesh,
+    points: npt.NDArray[np.int32],
+    style: PreviewStyle,
+    thickness: int,
+    radius: int,
+) -> None:
+    """Draw ``mesh`` on ``canvas`` (H, W, 3) uint8 in place: interior edges, hole edges,
+    the hull, then the vertices; ``points`` (n, 2) int32 are the vertices on the canvas
+    in OpenCV fixed point (``SHIFT`` fractional bits)."""
     hull, hole, interior = edge_classes(mesh)
     for pairs, colour in ((interior, style.interior), (hole, style.hole), (hull, style.hull)):
         for a, b in pairs:
             cv2.line(
                 canvas,
-                (int(pts[a, 0]), int(pts[a, 1])),
-                (int(pts[b, 0]), int(pts[b, 1])),
+                (int(points[a, 0]), int(points[a, 1])),
+                (int(points[b, 0]), int(points[b, 1])),
                 colour,
-                style.line_thickness,
+                thickness,
                 cv2.LINE_AA,
-                _SHIFT,
+                SHIFT,
             )
-    for x, y in pts:
-        cv2.circle(
-            canvas,
-            (int(x), int(y)),
-            style.vertex_radius << _SHIFT,
-            style.vertex,
-            -1,
-            cv2.LINE_AA,
-            _SHIFT,
-        )
-    alpha = np.full((*canvas.shape[:2], 1), 255, dtype=np.uint8)
-    return np.ascontiguousarray(np.concatenate([canvas, alpha], axis=2))
+    for x, y in points:
+        cv2.circle(canvas, (int(x), int(y)), radius << SHIFT, style.vertex, -1, cv2.LINE_AA, SHIFT)
 
 
 def _backdrop(

@@ -51,6 +51,7 @@ from psd_tools import ParseLimitError, PSDImage
 
 from spinelift.errors import DocumentError, SpineLiftError, UnsupportedDocumentError
 from spinelift.io.document import Document, Layer, LayerTags
+from spinelift.io.files import open_path
 from spinelift.io.psd.composite import trim
 from spinelift.io.psd.layers import LayerWalker
 from spinelift.io.psd.limits import (
@@ -208,20 +209,7 @@ def _open(source: PsdSource, label: str) -> Iterator[IO[bytes]]:
     if not isinstance(source, (str, os.PathLike)):
         yield source if source.seekable() else io.BytesIO(source.read())
         return
-    path = Path(source)
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError as exc:
-        raise DocumentError(f"{path} does not exist", details={"source": str(path)}) from exc
-    except IsADirectoryError as exc:
-        raise DocumentError(
-            f"{path} is a folder, not a PSD", details={"source": str(path)}
-        ) from exc
-    except OSError as exc:
-        raise DocumentError(
-            f"{path} cannot be opened: {exc.strerror or exc}", details={"source": str(path)}
-        ) from exc
-    with handle:
+    with open_path(source, DocumentError, "a PSD") as handle:
         yield handle
 
 
