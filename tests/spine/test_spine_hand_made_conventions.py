@@ -1,29 +1,27 @@
 """Our attachments follow the conventions of meshes drawn by hand in Spine's editor.
 
 Reads the hand-made meshes of Esoteric's example characters from the shared corpus
-(``../shared/corpus/parts/hand_made_meshes.json``); skipped when it is absent.
+(``../shared/corpus/parts/hand_made_meshes.json``); skipped when it is absent, failed
+under ``CI=true``.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from tests.shared_corpus import require
 
 from spinelift.core.mesh import Mesh
 from spinelift.spine import mesh_attachment
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "parts"
 pytestmark = pytest.mark.corpus
 
 
 def _hand_made() -> list[dict[str, Any]]:
-    path = CORPUS / "hand_made_meshes.json"
-    if not path.exists():
-        pytest.skip(f"corpus not found at {path}")
+    path = require("corpus/parts/hand_made_meshes.json")
     entries: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     return entries
 
