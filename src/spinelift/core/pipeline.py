@@ -113,7 +113,8 @@ def build_mesh(
         for candidate in hole_polygons(masks.shape, settings.min_contour_area, seed_eps):
             ring = simplify_ring(candidate, SimplifyLimits(cost_limit=cost_limit))
             area = -signed_area(ring)
-            if area >= settings.min_contour_area and area >= len(ring) * cost_limit:
+            worth_it = area >= settings.min_contour_area and area >= len(ring) * cost_limit
+            if worth_it and ring_is_simple(ring):  # a hole that touches itself is filled
                 holes.append(ring)
 
     step("triangulate")
