@@ -24,6 +24,7 @@ exit codes, the services to HTTP statuses and seed 004's error body
     │   ├── UnsafeUrlError                 UNSAFE_URL
     │   └── FetchError                     FETCH_FAILED
     ├── AuthenticationError                UNAUTHORIZED
+    ├── RequestTooLargeError               REQUEST_TOO_LARGE
     └── JobError                           JOB_ERROR
         ├── JobNotFoundError               JOB_NOT_FOUND
         ├── JobNotReadyError               JOB_NOT_READY
@@ -144,6 +145,12 @@ class AuthenticationError(SpineLiftError):
     """Missing or wrong credentials (service token, user token)."""
 
     code: ClassVar[str] = "UNAUTHORIZED"
+
+
+class RequestTooLargeError(SpineLiftError):
+    """A request body is larger than the service accepts (``details["max_request_size"]``)."""
+
+    code: ClassVar[str] = "REQUEST_TOO_LARGE"
 
 
 class JobError(SpineLiftError):

@@ -185,6 +185,11 @@ class MeshSettings:
         return replace(self, **changes)
 
 
+def parameter_ranges() -> dict[str, tuple[float, float]]:
+    """Each numeric setting's inclusive (low, high) range (for schemas and forms)."""
+    return dict(_RANGES)
+
+
 def _check_number(name: str, value: object, kind: type) -> str | None:
     low, high = _RANGES[name]
     if isinstance(value, bool) or not isinstance(value, int | float):

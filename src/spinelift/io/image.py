@@ -91,6 +91,38 @@ def read_image(
             return _to_rgba(image, label)
 
 
+def probe_image(
+    data: bytes,
+    *,
+    max_dimension: int = DEFAULT_MAX_DIMENSION,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[int, int]:
+    """``(width, height)`` of an image from its header, checked like :func:`read_image`
+    checks it, without decoding the pixels (a cheap check before queueing work).
+
+    Raises :class:`ImageTooLargeError` or :class:`ImageLoadError` as :func:`read_image`.
+    """
+    label = "image data"
+    with _open_source(data, label) as stream, warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(stream, formats=SUPPORTED_FORMATS)
+        except UnidentifiedImageError as exc:
+            raise ImageLoadError(
+                f"{label} is not an image SpineLift can read", details={"source": label}
+            ) from exc
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageTooLargeError(
+                f"{label} is too large to decode safely ({exc})",
+                details={"source": label, "max_pixels": max_pixels, "reason": str(exc)},
+            ) from exc
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise _corrupt(label, exc) from exc
+        with image:
+            _check_size(label, image.size, max_dimension, max_pixels)
+            return image.size
+
+
 def write_png(path: str | os.PathLike[str], rgba: RgbaArray, *, compress_level: int = 6) -> Path:
     """Write ``rgba`` (``(H, W, 4) uint8``) as a PNG, atomically; return the path.
 

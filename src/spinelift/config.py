@@ -1,0 +1,95 @@
+"""Settings of the adapters (mesh service, workers), read from the environment.
+
+Every setting is an environment variable ``SPINELIFT_<NAME>`` (upper case), or a
+line of a ``.env`` file in the working directory; ``REDIS_URL`` is also accepted
+without the prefix (seed 002's name). The core never reads the environment: the
+adapters pass values down.
+
+================================  ========================  ========================================
+variable                          default                   meaning
+================================  ========================  ========================================
+SPINELIFT_SERVICE_NAME            spinelift-mesh-service    name in /health and the logs
+SPINELIFT_HOST / _PORT            127.0.0.1 / 8000          where ``spinelift mesh-service`` listens
+SPINELIFT_DATA_DIR                ./spinelift-data          blobs (uploads, results), broker
+SPINELIFT_REDIS_URL, REDIS_URL    (unset)                   Redis for jobs and job state; unset: the
+                                                            embedded broker of ``mesh-service``
+SPINELIFT_KEY_PREFIX              spinelift                 Redis key prefix (``<prefix>:job:<id>``)
+SPINELIFT_SERVICE_TOKEN           (unset)                   the ``X-Service-Token`` clients send
+SPINELIFT_SERVICE_TOKEN_PREVIOUS  (unset)                   also accepted, while rotating tokens
+SPINELIFT_CALLBACK_SECRET         (unset)                   HMAC key that signs callbacks
+SPINELIFT_MAX_IMAGE_DIMENSION     4096                      widest/tallest image accepted (px)
+SPINELIFT_MAX_IMAGE_PIXELS        16777216                  largest width x height accepted
+SPINELIFT_MAX_REQUEST_SIZE        104857600                 largest request body (bytes); 413 beyond
+SPINELIFT_MAX_CONCURRENT_JOBS     10                        workers ``mesh-service`` starts (max)
+SPINELIFT_MAX_QUEUE               100                       queued jobs before new ones get 429
+SPINELIFT_QUEUE_RETRY_AFTER       5                         Retry-After (seconds) sent with 429
+SPINELIFT_JOB_TIMEOUT             600                       seconds a job may run (then JOB_TIMEOUT)
+SPINELIFT_JOB_RETRIES             3                         retries of a crashed job (with backoff)
+SPINELIFT_JOB_TTL                 604800                    seconds job state and cache entries live
+SPINELIFT_PSD_SYNC_MAX_BYTES      20971520                  bigger PSDs are extracted by a job (202)
+SPINELIFT_FETCH_TIMEOUT           10                        seconds to fetch an ``image_url``
+SPINELIFT_CALLBACK_ATTEMPTS       5                         tries per callback (backoff 0.5-8 s)
+SPINELIFT_URL_ALLOW_PRIVATE       false                     URLs may reach private addresses (TESTS)
+SPINELIFT_LOG_LEVEL               INFO                      log level of the JSON logs
+================================  ========================  ========================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from spinelift import __version__
+
+MIB = 1024 * 1024
+
+
+class ServiceSettings(BaseSettings):
+    """Settings of the mesh service and its workers (see the module docstring)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SPINELIFT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    service_name: str = "spinelift-mesh-service"
+    version: str = __version__
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    data_dir: Path = Path("spinelift-data")
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("SPINELIFT_REDIS_URL", "REDIS_URL", "redis_url")
+    )
+    key_prefix: str = "spinelift"
+    service_token: str | None = None
+    service_token_previous: str | None = None
+    callback_secret: str | None = None
+    max_image_dimension: int = Field(default=4096, ge=1)
+    max_image_pixels: int = Field(default=4096 * 4096, ge=1)
+    max_request_size: int = Field(default=100 * MIB, ge=1)
+    max_concurrent_jobs: int = Field(default=10, ge=1)
+    max_queue: int = Field(default=100, ge=0)
+    queue_retry_after: int = Field(default=5, ge=1)
+    job_timeout: float = Field(default=600.0, gt=0)
+    job_retries: int = Field(default=3, ge=0)
+    job_ttl: int = Field(default=7 * 24 * 3600, ge=60)
+    psd_sync_max_bytes: int = Field(default=20 * MIB, ge=0)
+    fetch_timeout: float = Field(default=10.0, gt=0)
+    callback_attempts: int = Field(default=5, ge=1)
+    url_allow_private: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where the local blob store keeps uploads and results."""
+        return self.data_dir / "blobs"
+
+    @property
+    def queue_name(self) -> str:
+        """The Dramatiq queue the mesh actors use."""
+        return "spinelift-mesh"
+
+    def tokens(self) -> tuple[str, ...]:
+        """The service tokens accepted now (current first)."""
+        return tuple(t for t in (self.service_token, self.service_token_previous) if t)

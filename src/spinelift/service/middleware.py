@@ -1,0 +1,128 @@
+"""Pure ASGI middleware: request ids, body size limit, request metrics.
+
+- ``X-Request-ID``: taken from the request (if sane) or made up; echoed on the
+  answer, put in the log context and carried into jobs and callbacks.
+- Body limit: a ``Content-Length`` over the limit is refused with 413 before reading;
+  a body without one is counted while it streams and cut off at the limit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from spinelift.errors import RequestTooLargeError
+from spinelift.jobs.jsonlog import request_id_var
+from spinelift.service.metrics import ServiceMetrics
+
+log = logging.getLogger(__name__)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class BodyTooLargeError(Exception):
+    pass
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp, *, max_body: int, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = {"code": 500, "sent": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"], status["sent"] = message["status"], True
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        self.metrics.in_flight.inc()
+        try:
+            length = headers.get("content-length", "")
+            if length.isdigit() and int(length) > self.max_body:
+                await self._too_large(send_with_id, request_id)
+                return
+            try:
+                await self.app(scope, self._counting(receive), send_with_id)
+            except BodyTooLargeError:
+                if not status["sent"]:
+                    await self._too_large(send_with_id, request_id)
+            except Exception:  # never a traceback to the client: log it, answer 500
+                log.exception("unhandled error", extra={"path": scope.get("path", "")})
+                if not status["sent"]:
+                    await self._send_error(
+                        send_with_id,
+                        500,
+                        "INTERNAL_ERROR",
+                        f"internal error; quote request id {request_id}",
+                        {"request_id": request_id},
+                    )
+        finally:
+            self.metrics.in_flight.dec()
+            route = scope.get("route")
+            label = getattr(route, "path", "unmatched")
+            self.metrics.observe_request(
+                scope.get("method", ""), label, int(status["code"]), time.perf_counter() - started
+            )
+
+    def _counting(self, receive: Receive) -> Receive:
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise BodyTooLargeError
+            return message
+
+        return counted
+
+    async def _too_large(self, send: Send, request_id: str) -> None:
+        await self._send_error(
+            send,
+            413,
+            RequestTooLargeError.code,
+            f"the request body is larger than {self.max_body} bytes",
+            {"max_request_size": self.max_body, "request_id": request_id},
+        )
+
+    @staticmethod
+    async def _send_error(
+        send: Send, status: int, code: str, message: str, details: dict[str, Any]
+    ) -> None:
+        body = {"error": {"code": code, "message": message, "details": details}}
+        data = json.dumps(body).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(data)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": data})
