@@ -64,6 +64,9 @@ class ServiceSettings(BaseSettings):
     key_prefix: str = "spinelift"
     service_token: str | None = None
     service_token_previous: str | None = None
+    public_docs: bool = False
+    """serve /docs and /openapi.json without the token (development); by default they
+    need it like every endpoint but /health*"""
     callback_secret: str | None = None
     max_image_dimension: int = Field(default=4096, ge=1)
     max_image_pixels: int = Field(default=4096 * 4096, ge=1)

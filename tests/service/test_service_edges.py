@@ -218,6 +218,9 @@ def test_health_follows_seed_002_and_readiness_needs_the_broker(
 
 
 def test_openapi_documents_the_endpoints(strict_client: TestClient) -> None:
+    assert strict_client.get("/openapi.json").status_code == 401
+    assert strict_client.get("/docs").status_code == 401
+    strict_client.headers.update(AUTH)
     schema = strict_client.get("/openapi.json").json()
     assert {GENERATE, "/api/extract_layers", "/health", "/metrics"} <= set(schema["paths"])
     parameters = schema["components"]["schemas"]["MeshParameters"]["properties"]

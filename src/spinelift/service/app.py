@@ -9,7 +9,9 @@ from typing import Any
 import dramatiq
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from spinelift.config import ServiceSettings
 from spinelift.jobs.jsonlog import configure_logging
@@ -56,12 +58,15 @@ def create_app(
             await runtime.waiter.stop()
             await run_in_threadpool(runtime.notifier.close)
 
+    open_docs = settings.public_docs
     app = FastAPI(
         title="SpineLift mesh service",
         version=settings.version,
         description="Layered art to Spine meshes. Every endpoint but /health* needs the "
         "`X-Service-Token` header.",
         lifespan=lifespan,
+        docs_url="/docs" if open_docs else None,
+        openapi_url="/openapi.json" if open_docs else None,
     )
     app.state.runtime = runtime
     errors.install(app)
@@ -71,7 +76,22 @@ def create_app(
     app.include_router(metrics_router)
     app.add_middleware(RequestContext, max_body=settings.max_request_size, metrics=service_metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    if not open_docs:
+        _protected_docs(app)
     return app
+
+
+def _protected_docs(app: FastAPI) -> None:
+    """/openapi.json and /docs behind the service token (``public_docs`` turns this off:
+    a browser cannot send the header when Swagger UI fetches the schema)."""
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Authenticated])
+    async def openapi_json() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Authenticated])
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
