@@ -25,9 +25,12 @@ exit codes, the services to HTTP statuses and seed 004's error body
     │   └── FetchError                     FETCH_FAILED
     ├── AuthenticationError                UNAUTHORIZED
     ├── RequestTooLargeError               REQUEST_TOO_LARGE
+    ├── ConflictError                      CONFLICT
+    ├── StorageError                       STORAGE_ERROR
     └── JobError                           JOB_ERROR
         ├── JobNotFoundError               JOB_NOT_FOUND
         ├── JobNotReadyError               JOB_NOT_READY
+        ├── JobStateError                  JOB_STATE_CONFLICT
         ├── QueueFullError                 QUEUE_FULL
         └── JobTimeoutError                JOB_TIMEOUT
 """
@@ -153,6 +156,18 @@ class RequestTooLargeError(SpineLiftError):
     code: ClassVar[str] = "REQUEST_TOO_LARGE"
 
 
+class ConflictError(SpineLiftError):
+    """The change clashes with what is stored (e.g. an e-mail address already registered)."""
+
+    code: ClassVar[str] = "CONFLICT"
+
+
+class StorageError(SpineLiftError):
+    """The database or the blob store cannot be reached or refused the operation."""
+
+    code: ClassVar[str] = "STORAGE_ERROR"
+
+
 class JobError(SpineLiftError):
     """Base for job bookkeeping errors (the job itself failing records its own error)."""
 
@@ -169,6 +184,12 @@ class JobNotReadyError(JobError):
     """The job has no result yet (still queued or processing, or it failed)."""
 
     code: ClassVar[str] = "JOB_NOT_READY"
+
+
+class JobStateError(JobError):
+    """A job cannot move to the asked status from the one it is in (``details`` has both)."""
+
+    code: ClassVar[str] = "JOB_STATE_CONFLICT"
 
 
 class QueueFullError(JobError):

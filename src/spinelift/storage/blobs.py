@@ -1,11 +1,15 @@
-"""Blob stores: bytes by key (uploads, results). Local directory now, S3 later.
+"""Blob stores: bytes by key (uploads, layer images, results). Local directory or S3.
 
-Keys are relative, slash-separated paths of ``[A-Za-z0-9._-]`` segments
-(``results/<sha>.json``); anything else is refused, so a key never escapes the root.
+Keys are relative, slash-separated paths of ``[A-Za-z0-9._-]`` segments that do not
+start with a dot (``results/<sha>.json``, ``projects/12/layers/40.png``); anything
+else (``..``, absolute paths, spaces, a layer's own name) is refused with
+``ValueError``, so a key never escapes the root and callers build keys from ids.
+A blob is either whole or absent: readers never see a half-written value.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Protocol
@@ -13,10 +17,25 @@ from typing import Protocol
 from spinelift.io.files import write_atomic
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,200}$")
+MAX_KEY_LENGTH = 1024
+
+
+def validate_key(key: str) -> str:
+    """``key`` if it is a valid blob key; ``ValueError`` otherwise."""
+    if not key or len(key) > MAX_KEY_LENGTH or not all(map(_SEGMENT.match, key.split("/"))):
+        raise ValueError(f"invalid blob key: {key!r}")
+    return key
+
+
+def validate_prefix(prefix: str) -> str:
+    """``prefix`` if it can begin a key (``""``, ``"projects/"``, ``"projects/1"``)."""
+    if prefix:
+        validate_key(prefix.removesuffix("/"))
+    return prefix
 
 
 class BlobStore(Protocol):
-    """The whole interface the service and the workers need."""
+    """The whole interface the service, the web app and the workers need."""
 
     def put(self, key: str, data: bytes) -> None:
         """Store ``data`` under ``key`` (replacing any previous value, atomically)."""
@@ -27,9 +46,16 @@ class BlobStore(Protocol):
     def exists(self, key: str) -> bool:
         """Whether ``key`` holds a value."""
 
+    def delete(self, key: str) -> None:
+        """Remove ``key``'s value (nothing happens when there is none)."""
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        """Every key that starts with ``prefix`` (plain string prefix), sorted."""
+
 
 class LocalBlobStore:
-    """Blobs as files under ``root`` (created on first use); writes are atomic."""
+    """Blobs as files under ``root`` (created on first use); writes are atomic
+    (a temporary file in the same folder, then ``os.replace``)."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -42,14 +68,29 @@ class LocalBlobStore:
     def get(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError):
             raise KeyError(key) from None
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        validate_prefix(prefix)
+        # walk only the deepest folder the prefix names; the rest is a string filter
+        folder = self.root.joinpath(*prefix.split("/")[:-1])
+        if not folder.is_dir():
+            return []
+        keys = []
+        for path in folder.rglob("*"):
+            relative = path.relative_to(self.root).as_posix()
+            # temporary files of write_atomic start with a dot: never keys
+            if path.is_file() and not path.name.startswith(".") and relative.startswith(prefix):
+                keys.append(relative)
+        return sorted(keys)
+
     def _path(self, key: str) -> Path:
-        parts = key.split("/")
-        if not all(_SEGMENT.match(part) for part in parts):
-            raise ValueError(f"invalid blob key: {key!r}")
-        return self.root.joinpath(*parts)
+        return self.root.joinpath(*validate_key(key).split("/"))

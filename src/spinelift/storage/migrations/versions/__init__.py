@@ -1,0 +1,1 @@
+"""Alembic revisions (files named ``NNNN_<what>.py``; this file is ignored by Alembic)."""
