@@ -32,6 +32,7 @@ SUPPORTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF", "TGA")
 
 _VIA_RGBA = frozenset({"RGBA", "RGB", "LA", "L", "P", "PA", "1", "RGBa", "La"})
 _SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 ImageSource = str | os.PathLike[str] | bytes
 
@@ -64,17 +65,9 @@ def read_image(
         try:
             image = Image.open(stream, formats=SUPPORTED_FORMATS)
         except UnidentifiedImageError as exc:
-            formats = ", ".join(SUPPORTED_FORMATS)
-            raise ImageLoadError(
-                f"{label} is not an image SpineLift can read (accepted: {formats}); "
-                "check the file is not empty, truncated or of another type",
-                details={"source": label},
-            ) from exc
+            raise _unidentified(label, stream) from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageTooLargeError(
-                f"{label} is too large to decode safely ({exc})",
-                details={"source": label, "max_pixels": max_pixels, "reason": str(exc)},
-            ) from exc
+            raise _bomb(label, stream, exc, max_dimension, max_pixels) from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise _corrupt(label, exc) from exc
         with image:
@@ -82,10 +75,7 @@ def read_image(
             try:
                 image.load()
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-                raise ImageTooLargeError(
-                    f"{label} is too large to decode safely ({exc})",
-                    details={"source": label, "max_pixels": max_pixels, "reason": str(exc)},
-                ) from exc
+                raise _bomb(label, stream, exc, max_dimension, max_pixels) from exc
             except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
                 raise _corrupt(label, exc) from exc
             return _to_rgba(image, label)
@@ -108,14 +98,9 @@ def probe_image(
         try:
             image = Image.open(stream, formats=SUPPORTED_FORMATS)
         except UnidentifiedImageError as exc:
-            raise ImageLoadError(
-                f"{label} is not an image SpineLift can read", details={"source": label}
-            ) from exc
+            raise _unidentified(label, stream) from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageTooLargeError(
-                f"{label} is too large to decode safely ({exc})",
-                details={"source": label, "max_pixels": max_pixels, "reason": str(exc)},
-            ) from exc
+            raise _bomb(label, stream, exc, max_dimension, max_pixels) from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise _corrupt(label, exc) from exc
         with image:
@@ -202,6 +187,57 @@ def _to_rgba(image: Image.Image, label: str) -> RgbaArray:
         "save it as 8-bit RGBA PNG",
         details={"source": label, "mode": mode},
     )
+
+
+def _bomb(
+    label: str, stream: IO[bytes], exc: BaseException, max_dimension: int, max_pixels: int
+) -> ImageTooLargeError:
+    """The error for Pillow's decompression-bomb guard (it fires inside ``Image.open``,
+    before :func:`_check_size` can): a PNG's declared size gets :func:`_check_size`'s
+    message and details; other formats keep Pillow's reason."""
+    size = _declared_png_size(stream)
+    if size is not None:
+        try:
+            _check_size(label, size, max_dimension, max_pixels)
+        except ImageTooLargeError as too_large:
+            too_large.details["reason"] = str(exc)
+            return too_large
+        except ImageLoadError:
+            pass
+    return ImageTooLargeError(
+        f"{label} is too large to decode safely ({exc})",
+        details={"source": label, "max_pixels": max_pixels, "reason": str(exc)},
+    )
+
+
+def _unidentified(label: str, stream: IO[bytes]) -> ImageLoadError:
+    """The error for bytes Pillow does not recognise; a PNG whose header declares no
+    pixels (0 wide or 0 high, which Pillow also refuses to identify) is named as such."""
+    size = _declared_png_size(stream)
+    if size is not None and 0 in size:
+        width, height = size
+        return ImageLoadError(
+            f"{label} is a PNG of {width}x{height} pixels: an image needs at least one pixel",
+            details={"source": label, "width": width, "height": height},
+        )
+    formats = ", ".join(SUPPORTED_FORMATS)
+    return ImageLoadError(
+        f"{label} is not an image SpineLift can read (accepted: {formats}); "
+        "check the file is not empty, truncated or of another type",
+        details={"source": label},
+    )
+
+
+def _declared_png_size(stream: IO[bytes]) -> tuple[int, int] | None:
+    """``(width, height)`` from a PNG's IHDR, or ``None`` if the bytes are not a PNG."""
+    try:
+        stream.seek(0)
+        head = stream.read(24)
+    except (OSError, ValueError):
+        return None
+    if len(head) < 24 or head[:8] != _PNG_SIGNATURE or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
 def _corrupt(label: str, exc: BaseException) -> ImageLoadError:

@@ -1,0 +1,1 @@
+"""Fuzzing and bad-input tests of the readers."""
