@@ -60,25 +60,14 @@ def read_image(
     non-image input. Never anything else.
     """
     label = "image data" if isinstance(source, bytes) else Path(source).name
-    with _open_source(source, label) as stream, warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    with _opened(source, label, max_dimension, max_pixels) as (image, stream):
         try:
-            image = Image.open(stream, formats=SUPPORTED_FORMATS)
-        except UnidentifiedImageError as exc:
-            raise _unidentified(label, stream) from exc
+            image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _bomb(label, stream, exc, max_dimension, max_pixels) from exc
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
             raise _corrupt(label, exc) from exc
-        with image:
-            _check_size(label, image.size, max_dimension, max_pixels)
-            try:
-                image.load()
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-                raise _bomb(label, stream, exc, max_dimension, max_pixels) from exc
-            except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-                raise _corrupt(label, exc) from exc
-            return _to_rgba(image, label)
+        return _to_rgba(image, label)
 
 
 def probe_image(
@@ -92,20 +81,8 @@ def probe_image(
 
     Raises :class:`ImageTooLargeError` or :class:`ImageLoadError` as :func:`read_image`.
     """
-    label = "image data"
-    with _open_source(data, label) as stream, warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(stream, formats=SUPPORTED_FORMATS)
-        except UnidentifiedImageError as exc:
-            raise _unidentified(label, stream) from exc
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _bomb(label, stream, exc, max_dimension, max_pixels) from exc
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise _corrupt(label, exc) from exc
-        with image:
-            _check_size(label, image.size, max_dimension, max_pixels)
-            return image.size
+    with _opened(data, "image data", max_dimension, max_pixels) as (image, _):
+        return image.size
 
 
 def write_png(path: str | os.PathLike[str], rgba: RgbaArray, *, compress_level: int = 6) -> Path:
@@ -132,6 +109,27 @@ def encode_png(rgba: RgbaArray, *, compress_level: int = 6) -> bytes:
         buffer, format="PNG", compress_level=compress_level
     )
     return buffer.getvalue()
+
+
+@contextmanager
+def _opened(
+    source: ImageSource, label: str, max_dimension: int, max_pixels: int
+) -> Iterator[tuple[Image.Image, IO[bytes]]]:
+    """The image opened lazily (header read, no pixel decoded) and its size checked, with
+    Pillow's decompression-bomb warning turned into an error while it is open."""
+    with _open_source(source, label) as stream, warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(stream, formats=SUPPORTED_FORMATS)
+        except UnidentifiedImageError as exc:
+            raise _unidentified(label, stream) from exc
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _bomb(label, stream, exc, max_dimension, max_pixels) from exc
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise _corrupt(label, exc) from exc
+        with image:
+            _check_size(label, image.size, max_dimension, max_pixels)
+            yield image, stream
 
 
 @contextmanager
