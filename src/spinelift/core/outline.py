@@ -128,40 +128,49 @@ def deviation_from(contour: npt.NDArray[np.int32], simplified: npt.NDArray[np.in
     cannot be matched in order, every point is measured against every chord's
     nearest fit pairwise along each contour edge (slower, same guarantee).
     """
-    n, m = len(contour), len(simplified)
+    m = len(simplified)
     if m <= 1:
         if m == 0:
             return 0.0
         return float(np.max(np.hypot(*(contour - simplified[0]).T)))
-    positions: dict[tuple[int, int], list[int]] = {}
-    for i, (x, y) in enumerate(contour.tolist()):
-        positions.setdefault((x, y), []).append(i)
-    x0, y0 = simplified[0].tolist()
-    first = positions.get((x0, y0))
-    owner = np.full(n, -1, dtype=np.int64)
-    if first is not None:
-        start = first[0]
-        k, i = 0, start
-        for step in range(n):
-            i = (start + step) % n
-            if (
-                k + 1 < m
-                and contour[i, 0] == simplified[k + 1, 0]
-                and (contour[i, 1] == simplified[k + 1, 1])
-            ):
-                k += 1
-            owner[i] = k
-        if k != m - 1:
-            owner[:] = -1
+    owner = _chord_owners(contour, simplified)
     pts = contour.astype(np.float64)
     q = simplified.astype(np.float64)
-    if (owner >= 0).all():
+    if owner is not None:
         return float(np.max(_segment_distance(pts, q[owner], q[(owner + 1) % m])))
     # fallback: per contour edge, the best single chord for both of its ends
     a, b = q, np.roll(q, -1, axis=0)
     d = np.stack([_segment_distance(pts, a[j], b[j]) for j in range(m)], axis=1)
     edge = np.maximum(d, np.roll(d, -1, axis=0)).min(axis=1)
     return float(edge.max())
+
+
+def _chord_owners(
+    contour: npt.NDArray[np.int32], simplified: npt.NDArray[np.int32]
+) -> npt.NDArray[np.int64] | None:
+    """(n,) index of the chord of ``simplified`` spanning each contour point, found by
+    walking the simplified points through the contour in order (a point the contour
+    visits twice takes the next visit); None when they do not appear in order."""
+    n, m = len(contour), len(simplified)
+    keys = contour[:, 0].astype(np.int64) * (1 << 32) + contour[:, 1]
+    wanted = simplified[:, 0].astype(np.int64) * (1 << 32) + simplified[:, 1]
+    starts = np.flatnonzero(keys == wanted[0])
+    if starts.size == 0:
+        return None
+    rolled = np.roll(keys, -int(starts[0]))  # the walk starts at the first visit of q[0]
+    order = np.argsort(rolled, kind="stable")
+    ordered = rolled[order]
+    positions = np.empty(m, dtype=np.int64)
+    positions[0] = 0
+    for k in range(1, m):
+        lo, hi = np.searchsorted(ordered, wanted[k]), np.searchsorted(ordered, wanted[k], "right")
+        visits = order[lo:hi]
+        later = visits[visits > positions[k - 1]]
+        if later.size == 0:
+            return None
+        positions[k] = later.min()
+    owner = np.searchsorted(positions, np.arange(n), side="right") - 1
+    return np.asarray(np.roll(owner, int(starts[0])), dtype=np.int64)
 
 
 def _segment_distance(p: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
