@@ -105,6 +105,22 @@ class LayerRepository(Repository):
         )
         return [LayerWithMesh(layer, mesh) for layer, mesh in self.session.execute(query)]
 
+    def delete_for_project(self, project_id: int) -> list[str]:
+        """Delete every layer of the project (and, by cascade, their meshes); return the
+        image blob keys they held (the caller deletes those blobs after commit)."""
+        layers = self.list_for_project(project_id)
+        if not layers:
+            return []
+        project = self.session.get(Project, project_id)
+        keys = [layer.image_key for layer in layers if layer.image_key]
+        before = {"layers": [{"id": r.id, "name": r.name, "position": r.position} for r in layers]}
+        for layer in layers:
+            self.session.delete(layer)
+        self.session.flush()
+        if project is not None:
+            self.audit("layers.delete", project, before, None)
+        return keys
+
     def set_status(
         self, layer_id: int, status: LayerStatus, *, error: str | None = None
     ) -> Layer | None:

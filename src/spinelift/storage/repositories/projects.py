@@ -85,6 +85,17 @@ class ProjectRepository(Repository):
         self.session.flush()
         return True
 
+    def get_for_update(self, project_id: int) -> Project | None:
+        """Jobs' view, locked ``FOR UPDATE`` (PostgreSQL; SQLite's write sessions hold the
+        database lock): the caller serializes with other jobs of the project."""
+        query = (
+            select(Project)
+            .where(Project.id == project_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalars(query).one_or_none()
+
     def set_status(
         self, project_id: int, status: ProjectStatus, *, error: str | None = None
     ) -> Project | None:

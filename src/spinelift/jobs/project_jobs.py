@@ -1,0 +1,636 @@
+"""The web app's background jobs: ProcessPsd, GenerateMesh, Cleanup, Notification.
+
+The database is the source of truth (``jobs`` rows: status, progress, attempts, error);
+a Dramatiq message carries only a job id. Every actor starts by reading the row and
+does nothing unless the job is ``queued``, so a duplicated or redelivered message is
+harmless; the work's results are written in the same transaction that completes the
+job, so running a job twice never duplicates layers or meshes. A lost message is found
+by :func:`resend_stale` (run by the Cleanup job) and sent again from the row.
+
+Failure policy (as the mesh service's): a :class:`~spinelift.errors.SpineLiftError` is
+final; any other exception requeues the row and is re-raised for Dramatiq to retry
+(with backoff) until :data:`MAX_ATTEMPTS`, then it is final as ``INTERNAL_ERROR``.
+
+Workers: ``dramatiq spinelift.jobs.project_jobs:setup_worker --queues spinelift-projects``
+builds the broker and :class:`JobDeps` from the environment (see :func:`setup_worker`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import dramatiq
+
+from spinelift.config import ServiceSettings
+from spinelift.core.pipeline import build_mesh
+from spinelift.core.settings import MeshSettings
+from spinelift.errors import DocumentError, EmptyDocumentError, SpineLiftError
+from spinelift.io.document import Document
+from spinelift.io.image import encode_png, read_image
+from spinelift.io.psd import read_psd
+from spinelift.jobs.broker import make_broker, redis_client, require_redis_url
+from spinelift.jobs.events import EventBus
+from spinelift.jobs.jsonlog import configure_logging, log_context
+from spinelift.spine.attachment import mesh_attachment
+from spinelift.storage.blobs import BlobStore, LocalBlobStore
+from spinelift.storage.db import Database, database_url_from_env
+from spinelift.storage.models import JobKind, JobStatus, LayerStatus, ProjectStatus
+from spinelift.storage.repositories import Actor, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "spinelift-projects"
+MAX_ATTEMPTS = 3
+"""attempts of a job that crashes (not a SpineLiftError) before it fails for good"""
+PROGRESS_INTERVAL = 0.5
+"""seconds between two progress events (and job-row writes) of one mesh job"""
+STUCK_AFTER = 3600.0
+"""seconds after which Cleanup fails a job that still has not finished"""
+
+ACTOR_PROCESS_PSD = "spinelift_process_psd"
+ACTOR_GENERATE_MESH = "spinelift_generate_mesh"
+ACTOR_CLEANUP = "spinelift_cleanup"
+ACTOR_NOTIFY_PROJECT = "spinelift_notify_project"
+_KIND_ACTORS = {
+    JobKind.PROCESS_PSD.value: ACTOR_PROCESS_PSD,
+    JobKind.GENERATE_MESH.value: ACTOR_GENERATE_MESH,
+}
+_LAYER_KEY = re.compile(r"^projects/(\d+)/layers/(\d+)\.png$")
+
+
+@dataclass(frozen=True)
+class JobDeps:
+    """What the jobs use. ``broker``: where messages go (default: Dramatiq's global one)."""
+
+    db: Database
+    blobs: BlobStore
+    events: EventBus
+    broker: dramatiq.Broker | None = None
+
+
+def layer_image_key(project_id: int, layer_id: int) -> str:
+    """Blob key of a layer's PNG: ids only, never the layer's (user-chosen) name."""
+    return f"projects/{project_id}/layers/{layer_id}.png"
+
+
+# --------------------------------------------------------------------------- set-up
+
+_deps: JobDeps | None = None
+
+
+def configure(deps: JobDeps) -> None:
+    """Use ``deps`` for the actors run in this process (and declare them on its broker)."""
+    global _deps
+    _deps = deps
+    if deps.broker is not None:
+        declare_actors(deps.broker)
+
+
+def current_deps() -> JobDeps:
+    if _deps is None:
+        raise RuntimeError("spinelift.jobs.project_jobs.configure() was not called")
+    return _deps
+
+
+def deps_from_settings(settings: ServiceSettings, broker: dramatiq.Broker | None = None) -> JobDeps:
+    """Deps from the environment: ``SPINELIFT_DATABASE_URL`` / ``DATABASE_URL`` (else SQLite
+    in the data dir), blobs in ``<data_dir>/blobs``, events on the settings' Redis."""
+    return JobDeps(
+        db=Database(database_url_from_env(settings.data_dir)),
+        blobs=LocalBlobStore(settings.blob_dir),
+        events=EventBus(redis_client(require_redis_url(settings)), prefix=settings.key_prefix),
+        broker=broker,
+    )
+
+
+def setup_worker() -> None:
+    """Dramatiq's entry (``dramatiq spinelift.jobs.project_jobs:setup_worker``): the Redis
+    broker of the settings becomes the global one, the actors are declared on it."""
+    settings = ServiceSettings()
+    configure_logging(settings.log_level)
+    broker = make_broker(settings)
+    dramatiq.set_broker(broker)
+    configure(deps_from_settings(settings, broker))
+
+
+def declare_actors(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor[Any, Any]]:
+    """The four actors on ``broker`` (declared once per broker), by actor name."""
+    functions: dict[str, Callable[..., None]] = {
+        ACTOR_PROCESS_PSD: process_psd,
+        ACTOR_GENERATE_MESH: generate_mesh,
+        ACTOR_CLEANUP: cleanup,
+        ACTOR_NOTIFY_PROJECT: notify_project,
+    }
+    actors: dict[str, dramatiq.Actor[Any, Any]] = {}
+    for name, fn in functions.items():
+        try:
+            actors[name] = broker.get_actor(name)
+        except dramatiq.errors.ActorNotFound:
+            decorate = dramatiq.actor(
+                actor_name=name,
+                queue_name=QUEUE_NAME,
+                broker=broker,
+                max_retries=MAX_ATTEMPTS - 1,
+                min_backoff=200,
+                max_backoff=5_000,
+            )
+            actors[name] = decorate(fn)
+    return actors
+
+
+def _send(deps: JobDeps, actor_name: str, *args: Any, request_id: str | None = None) -> bool:
+    """Hand a message to the broker; ``False`` (logged) when it is unreachable: the job
+    row stays queued and :func:`resend_stale` sends it again later."""
+    broker = deps.broker or dramatiq.get_broker()
+    try:
+        actor = declare_actors(broker)[actor_name]
+        actor.send_with_options(args=args, request_id=request_id or "")
+    except Exception as exc:  # the broker is transport: the DB row is what counts
+        log.warning("message not sent", extra={"actor": actor_name, "error": str(exc)})
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- enqueue
+
+
+def enqueue_process_psd(
+    deps: JobDeps,
+    *,
+    owner_id: int,
+    project_id: int,
+    upload_id: int,
+    request_id: str | None = None,
+) -> str:
+    """Create a ProcessPsd job row for the upload and send its message; the job id."""
+    job_id = f"psd-{project_id}-{uuid.uuid4().hex[:16]}"
+    with deps.db.unit(Actor.user(owner_id)) as uow:
+        uow.jobs.create(
+            job_id,
+            JobKind.PROCESS_PSD,
+            payload={"upload_id": upload_id, "request_id": request_id},
+            user_id=owner_id,
+            project_id=project_id,
+        )
+    _send(deps, ACTOR_PROCESS_PSD, job_id, request_id=request_id)
+    return job_id
+
+
+def enqueue_generate_mesh(
+    deps: JobDeps,
+    *,
+    owner_id: int,
+    project_id: int,
+    layer_id: int,
+    parameters: Mapping[str, Any] | None = None,
+    request_id: str | None = None,
+) -> str:
+    """Create a GenerateMesh job row for the layer (``parameters``: this run's mesh
+    parameters, else the layer's over the project's), mark the layer pending, send."""
+    job_id = f"mesh-{layer_id}-{uuid.uuid4().hex[:16]}"
+    payload: dict[str, Any] = {"request_id": request_id}
+    if parameters is not None:
+        payload["parameters"] = dict(parameters)
+    with deps.db.unit(Actor.user(owner_id)) as uow:
+        uow.jobs.create(
+            job_id,
+            JobKind.GENERATE_MESH,
+            payload=payload,
+            user_id=owner_id,
+            project_id=project_id,
+            layer_id=layer_id,
+        )
+        uow.layers.set_status(layer_id, LayerStatus.PENDING)
+    _layer_event(deps, project_id, layer_id, LayerStatus.PENDING, 0, "Queued")
+    _send(deps, ACTOR_GENERATE_MESH, job_id, request_id=request_id)
+    return job_id
+
+
+def resend_stale(deps: JobDeps, *, older_than: float = 60.0) -> int:
+    """Send again the messages of queued jobs enqueued more than ``older_than`` s ago and
+    requeue (then send) processing jobs whose heartbeat is that old; a processing job
+    that already used :data:`MAX_ATTEMPTS` fails instead. Returns how many were sent."""
+    age = timedelta(seconds=older_than)
+    to_send: list[tuple[str, str, str | None]] = []
+    to_fail: list[tuple[str, str]] = []
+    with deps.db.unit(Actor.system("cleanup")) as uow:
+        stale = uow.jobs.find_stale(heartbeat_older_than=age, queued_older_than=age, limit=500)
+        for job in stale:
+            if job.kind not in _KIND_ACTORS:
+                continue
+            request_id = (job.payload or {}).get("request_id")
+            if job.status == JobStatus.PROCESSING.value:
+                if job.attempts >= MAX_ATTEMPTS:
+                    to_fail.append((job.job_id, job.kind))
+                    continue
+                uow.jobs.requeue(job.job_id, message="Queued again (worker lost)")
+            else:
+                uow.jobs.mark_enqueued(job.job_id)
+            to_send.append((job.job_id, job.kind, request_id))
+    for job_id, kind in to_fail:
+        error = _error("JOB_TIMEOUT", f"the worker was lost {MAX_ATTEMPTS} times")
+        _fail_job(deps, job_id, kind, error)
+    sent = 0
+    for job_id, kind, request_id in to_send:
+        sent += _send(deps, _KIND_ACTORS[kind], job_id, request_id=request_id)
+    return sent
+
+
+# --------------------------------------------------------------------------- actors
+
+
+def process_psd(job_id: str) -> None:
+    """Actor body: extract the upload's layers and queue a mesh job per layer."""
+    with log_context(job_id=job_id):
+        run_process_psd(current_deps(), job_id)
+
+
+def generate_mesh(job_id: str) -> None:
+    """Actor body: mesh one layer and store a new mesh version."""
+    with log_context(job_id=job_id):
+        run_generate_mesh(current_deps(), job_id)
+
+
+def cleanup() -> None:
+    """Actor body: fail stuck jobs, resend lost messages, delete orphan blobs."""
+    run_cleanup(current_deps())
+
+
+def notify_project(project_id: int) -> None:
+    """Actor body: tell the owner that the project finished (once per processing run)."""
+    run_notify_project(current_deps(), project_id)
+
+
+# --------------------------------------------------------------------------- ProcessPsd
+
+
+def run_process_psd(deps: JobDeps, job_id: str) -> None:
+    with deps.db.unit(Actor.job(job_id)) as uow:
+        job = uow.jobs.get(job_id)
+        if job is None or job.status != JobStatus.QUEUED.value or job.project_id is None:
+            log.info("process_psd: nothing to do", extra={"status": job and job.status})
+            return
+        uow.jobs.claim(job_id, message="Reading PSD")
+        project_id, attempts = job.project_id, job.attempts
+        upload_id = int(job.payload.get("upload_id", 0))
+        owner_id = job.user_id
+        uow.projects.set_status(project_id, ProjectStatus.PROCESSING)
+        upload = uow.uploads.get(upload_id)
+        blob_key = upload.blob_key if upload is not None else None
+        filename = upload.filename if upload is not None else "upload.psd"
+    _project_event(deps, project_id, ProjectStatus.PROCESSING)
+    try:
+        if blob_key is None or not deps.blobs.exists(blob_key):
+            raise DocumentError(f"upload {upload_id} is gone", details={"upload_id": upload_id})
+        document = read_psd(deps.blobs.get(blob_key), name=filename)
+        if not document.layers:
+            raise EmptyDocumentError(f"{filename}: no layer to mesh")
+        mesh_jobs = _store_layers(deps, job_id, project_id, upload_id, owner_id, document)
+    except SpineLiftError as exc:
+        _fail_job(deps, job_id, JobKind.PROCESS_PSD.value, exc.to_dict()["error"])
+        return
+    except Exception as exc:
+        _retry_or_fail(deps, job_id, JobKind.PROCESS_PSD.value, attempts, exc)
+        return
+    for mesh_job_id, layer_id in mesh_jobs:
+        _layer_event(deps, project_id, layer_id, LayerStatus.PENDING, 0, "Queued")
+        _send(deps, ACTOR_GENERATE_MESH, mesh_job_id)
+    with deps.db.unit(Actor.job(job_id)) as uow:
+        if uow.jobs.require(job_id).status == JobStatus.PROCESSING.value:
+            uow.jobs.complete(
+                job_id,
+                {
+                    "layers": len(document.layers),
+                    "width": document.width,
+                    "height": document.height,
+                },
+            )
+
+
+def _store_layers(
+    deps: JobDeps,
+    job_id: str,
+    project_id: int,
+    upload_id: int,
+    owner_id: int | None,
+    document: Document,
+) -> list[tuple[str, int]]:
+    """Layer rows (made once per upload), their PNGs, one queued mesh job per layer.
+
+    Rows are committed before their blobs are written, so Cleanup never sees a layer
+    blob without its row; a re-run writes the (identical) blobs again. Returns the
+    (mesh job id, layer id) pairs still queued.
+    """
+    old_keys: list[str] = []
+    with deps.db.unit(Actor.job(job_id, owner_id)) as uow:
+        layers = [r for r in uow.layers.list_for_project(project_id) if r.upload_id == upload_id]
+        if not layers:
+            old_keys = uow.layers.delete_for_project(project_id)  # an earlier upload's
+            layers = uow.layers.bulk_create(
+                project_id,
+                [
+                    {
+                        "name": layer.name[:255],
+                        "position": position,
+                        "bounds": {
+                            "x": layer.left,
+                            "y": layer.top,
+                            "width": layer.width,
+                            "height": layer.height,
+                        },
+                        "opacity": round(float(layer.opacity), 4),
+                        "blend_mode": layer.blend_mode,
+                        "visible": layer.visible,
+                        "has_mask": layer.has_mask,
+                        "upload_id": upload_id,
+                    }
+                    for position, layer in enumerate(document.layers)
+                ],
+            )
+            for row in layers:
+                row.image_key = layer_image_key(project_id, row.id)
+            uow.session.flush()
+        keys = [(row.position, row.id, row.image_key or "") for row in layers]
+        queued: list[tuple[str, int]] = []
+        for row in layers:
+            mesh_job, _ = uow.jobs.create(
+                f"{job_id}-layer-{row.id}",
+                JobKind.GENERATE_MESH,
+                user_id=owner_id,
+                project_id=project_id,
+                layer_id=row.id,
+            )
+            if mesh_job.status == JobStatus.QUEUED.value:
+                queued.append((mesh_job.job_id, row.id))
+    for key in old_keys:
+        deps.blobs.delete(key)
+    for position, _layer_id, key in keys:
+        deps.blobs.put(key, encode_png(document.layers[position].rgba, compress_level=1))
+    return queued
+
+
+# --------------------------------------------------------------------------- GenerateMesh
+
+
+def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
+    with deps.db.unit(Actor.job(job_id)) as uow:
+        job = uow.jobs.get(job_id)
+        if job is None or job.status != JobStatus.QUEUED.value or job.layer_id is None:
+            log.info("generate_mesh: nothing to do", extra={"status": job and job.status})
+            return
+        layer = uow.layers.get(job.layer_id)
+        if layer is None:
+            uow.jobs.fail(job_id, _error("JOB_NOT_FOUND", f"layer {job.layer_id} is gone"))
+            return
+        uow.jobs.claim(job_id, message="Meshing")
+        attempts, layer_id, project_id = job.attempts, layer.id, layer.project_id
+        uow.layers.set_status(layer_id, LayerStatus.PROCESSING)
+        parameters = job.payload.get("parameters")
+        if parameters is None:
+            parameters = {**layer.project.parameters, **layer.parameters}
+        image_key = layer.image_key
+    _layer_event(deps, project_id, layer_id, LayerStatus.PROCESSING, 0, "Meshing")
+    try:
+        settings = MeshSettings.from_mapping(dict(parameters))
+        if image_key is None:
+            raise DocumentError(f"layer {layer_id} has no image")
+        rgba = read_image(deps.blobs.get(image_key))
+        reporter = _MeshProgress(deps, job_id, project_id, layer_id)
+        mesh = build_mesh(rgba, settings, reporter)
+        data = {
+            "attachment": mesh_attachment(mesh),
+            "vertices": mesh.vertex_count,
+            "hull": mesh.hull_count,
+            "triangles": mesh.triangle_count,
+            "overdraw": round(mesh.overdraw(), 6),
+            "width": mesh.width,
+            "height": mesh.height,
+        }
+    except SpineLiftError as exc:
+        _fail_job(deps, job_id, JobKind.GENERATE_MESH.value, exc.to_dict()["error"])
+        return
+    except Exception as exc:
+        _retry_or_fail(deps, job_id, JobKind.GENERATE_MESH.value, attempts, exc)
+        return
+    with deps.db.unit(Actor.job(job_id)) as uow:
+        current = uow.jobs.require(job_id, lock=True)
+        if current.status != JobStatus.PROCESSING.value or current.attempts != attempts:
+            log.info("generate_mesh: superseded by another attempt")
+            return
+        mesh_row = uow.meshes.add_version(layer_id, data, settings.to_dict(), job_id=job_id)
+        uow.jobs.complete(job_id, {"mesh_version": mesh_row.version})
+        uow.layers.set_status(layer_id, LayerStatus.COMPLETED)
+        finished = _finish_project(uow, project_id)
+    figures = {k: data[k] for k in ("vertices", "hull", "triangles", "overdraw")}
+    _layer_event(deps, project_id, layer_id, LayerStatus.COMPLETED, 100, "Done", mesh=figures)
+    _project_finished(deps, project_id, finished)
+
+
+class _MeshProgress:
+    """build_mesh's progress callback: at most one event and job-row write per interval."""
+
+    def __init__(self, deps: JobDeps, job_id: str, project_id: int, layer_id: int) -> None:
+        self.deps, self.job_id = deps, job_id
+        self.project_id, self.layer_id = project_id, layer_id
+        self.last = 0.0
+
+    def __call__(self, percent: int, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_INTERVAL and percent < 100:
+            return
+        self.last = now
+        with self.deps.db.unit(Actor.job(self.job_id)) as uow:
+            uow.jobs.heartbeat(self.job_id, progress=percent, message=message)
+        _layer_event(
+            self.deps, self.project_id, self.layer_id, LayerStatus.PROCESSING, percent, message
+        )
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def _error(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {"code": code, "message": message, "details": details}
+
+
+def _retry_or_fail(deps: JobDeps, job_id: str, kind: str, attempts: int, exc: Exception) -> None:
+    """A crash: requeue and re-raise (Dramatiq retries), or fail for good at the limit."""
+    log.exception("job crashed", extra={"attempt": attempts})
+    error = _error("INTERNAL_ERROR", f"{type(exc).__name__}: {exc}", attempts=attempts)
+    if attempts >= MAX_ATTEMPTS:
+        _fail_job(deps, job_id, kind, error)
+        return
+    with deps.db.unit(Actor.job(job_id)) as uow:
+        if uow.jobs.require(job_id).status == JobStatus.PROCESSING.value:
+            uow.jobs.requeue(job_id, message=f"Retrying after: {error['message']}"[:500])
+    raise exc
+
+
+def _fail_job(deps: JobDeps, job_id: str, kind: str, error: Mapping[str, Any]) -> None:
+    """Fail the job and what it was working on (the project, or the layer)."""
+    text = f"{error.get('code', 'INTERNAL_ERROR')}: {error.get('message', '')}"
+    finished: str | None = None
+    with deps.db.unit(Actor.job(job_id)) as uow:
+        job = uow.jobs.require(job_id, lock=True)
+        if job.status not in (JobStatus.QUEUED.value, JobStatus.PROCESSING.value):
+            return
+        uow.jobs.fail(job_id, error)
+        project_id, layer_id = job.project_id, job.layer_id
+        if project_id is None:
+            return
+        if kind == JobKind.PROCESS_PSD.value:
+            uow.projects.set_status(project_id, ProjectStatus.FAILED, error=text)
+        elif layer_id is not None:
+            uow.layers.set_status(layer_id, LayerStatus.FAILED, error=text)
+            finished = _finish_project(uow, project_id)
+    log.info("job failed", extra={"code": error.get("code"), "error": error.get("message")})
+    if kind == JobKind.PROCESS_PSD.value:
+        _project_event(deps, project_id, ProjectStatus.FAILED, error=text)
+    elif layer_id is not None:
+        _layer_event(deps, project_id, layer_id, LayerStatus.FAILED, 0, "Failed", error=text)
+        _project_finished(deps, project_id, finished)
+
+
+def _finish_project(uow: UnitOfWork, project_id: int) -> str | None:
+    """When every layer is done, the processing project becomes completed (failed if no
+    layer made it). The project row is locked so two last layers never both miss it."""
+    project = uow.projects.get_for_update(project_id)
+    if project is None or project.status != ProjectStatus.PROCESSING.value:
+        return None
+    layers = uow.layers.list_for_project(project_id)
+    done = (LayerStatus.COMPLETED.value, LayerStatus.FAILED.value)
+    if not layers or any(layer.status not in done for layer in layers):
+        return None
+    failed = sum(layer.status == LayerStatus.FAILED.value for layer in layers)
+    if failed == len(layers):
+        uow.projects.set_status(
+            project_id, ProjectStatus.FAILED, error=f"all {failed} layers failed to mesh"
+        )
+        return ProjectStatus.FAILED.value
+    uow.projects.set_status(project_id, ProjectStatus.COMPLETED)
+    return ProjectStatus.COMPLETED.value
+
+
+def _project_finished(deps: JobDeps, project_id: int, status: str | None) -> None:
+    if status is None:
+        return
+    error = None
+    if status == ProjectStatus.FAILED.value:
+        error = "all layers failed to mesh"
+    _project_event(deps, project_id, ProjectStatus(status), error=error)
+    _send(deps, ACTOR_NOTIFY_PROJECT, project_id)
+
+
+# --------------------------------------------------------------------------- events
+
+
+def _project_event(
+    deps: JobDeps, project_id: int, status: ProjectStatus, *, error: str | None = None
+) -> None:
+    event: dict[str, Any] = {"type": "project", "project_id": project_id, "status": status.value}
+    if error is not None:
+        event["error"] = error
+    deps.events.publish(project_id, event)
+
+
+def _layer_event(
+    deps: JobDeps,
+    project_id: int,
+    layer_id: int,
+    status: LayerStatus,
+    progress: int,
+    message: str,
+    *,
+    error: str | None = None,
+    mesh: Mapping[str, Any] | None = None,
+) -> None:
+    event: dict[str, Any] = {
+        "type": "layer",
+        "project_id": project_id,
+        "layer_id": layer_id,
+        "status": status.value,
+        "progress": progress,
+        "message": message,
+    }
+    if error is not None:
+        event["error"] = error
+    if mesh is not None:
+        event["mesh"] = dict(mesh)
+    deps.events.publish(project_id, event)
+
+
+# --------------------------------------------------------------------------- Notification
+
+
+def run_notify_project(deps: JobDeps, project_id: int) -> None:
+    """One in-app notification per processing run: its job id is derived from the run's
+    start, so a repeated message finds the completed job and does nothing."""
+    with deps.db.unit(Actor.system("notifier")) as uow:
+        project = uow.projects.get_for_update(project_id)
+        finished = (ProjectStatus.COMPLETED.value, ProjectStatus.FAILED.value)
+        if project is None or project.status not in finished:
+            return
+        started = project.processing_started_at
+        run = int(started.timestamp() * 1000) if started is not None else 0
+        job_id = f"notify-{project_id}-{run}"
+        job, _ = uow.jobs.create(
+            job_id, JobKind.NOTIFICATION, user_id=project.owner_id, project_id=project_id
+        )
+        if job.status != JobStatus.QUEUED.value:
+            return
+        uow.jobs.claim(job_id, message="Notifying")
+        layers = uow.layers.list_for_project(project_id)
+        failed = sum(layer.status == LayerStatus.FAILED.value for layer in layers)
+        title = f"Project {project.name} finished: {len(layers)} layers, {failed} failed"
+        note = uow.notifications.create(
+            project.owner_id,
+            "project.finished",
+            title[:200],
+            body=project.error or "",
+            data={
+                "project_id": project_id,
+                "status": project.status,
+                "layers": len(layers),
+                "failed": failed,
+            },
+        )
+        uow.jobs.complete(job_id, {"notification_id": note.id})
+
+
+# --------------------------------------------------------------------------- Cleanup
+
+
+def run_cleanup(
+    deps: JobDeps, *, stuck_after: float = STUCK_AFTER, stale_after: float = 60.0
+) -> dict[str, int]:
+    """Fail jobs unfinished for ``stuck_after`` s, resend stale ones, delete layer blobs
+    whose row is gone. Returns the counts (``failed``, ``resent``, ``blobs_deleted``)."""
+    age = timedelta(seconds=stuck_after)
+    with deps.db.unit(Actor.system("cleanup")) as uow:
+        stuck = [
+            (job.job_id, job.kind)
+            for job in uow.jobs.find_stale(heartbeat_older_than=age, queued_older_than=age)
+        ]
+    for job_id, kind in stuck:
+        message = f"the job did not finish within {stuck_after:g} s"
+        _fail_job(deps, job_id, kind, _error("JOB_TIMEOUT", message))
+    resent = resend_stale(deps, older_than=stale_after)
+    deleted = 0
+    for key in deps.blobs.list_keys("projects/"):
+        match = _LAYER_KEY.match(key)
+        if match is None:
+            continue
+        with deps.db.session(readonly=True) as session:
+            layer = UnitOfWork(session, Actor.system("cleanup")).layers.get(int(match[2]))
+            referenced = layer is not None and layer.image_key == key
+        if not referenced:
+            deps.blobs.delete(key)
+            deleted += 1
+    return {"failed": len(stuck), "resent": resent, "blobs_deleted": deleted}

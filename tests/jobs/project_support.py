@@ -1,0 +1,91 @@
+"""Shared set-up of the project-job tests: a user, a project, an uploaded PSD, deps on a
+StubBroker with real Redis (events) and a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dramatiq
+import pytest
+import redis
+from dramatiq.brokers.stub import StubBroker
+
+from spinelift.io.psd import write_sample_psd
+from spinelift.jobs.events import EventBus
+from spinelift.jobs.project_jobs import QUEUE_NAME, JobDeps, configure, declare_actors
+from spinelift.storage.blobs import LocalBlobStore
+from spinelift.storage.db import Database
+from spinelift.storage.repositories import Actor
+from tests.service.support_service import cleanup, require_redis
+
+SAMPLE_LAYERS = 13
+
+
+@dataclass
+class Setup:
+    deps: JobDeps
+    broker: StubBroker
+    redis: redis.Redis
+    prefix: str
+    tmp: Path
+
+    @property
+    def db(self) -> Database:
+        return self.deps.db
+
+    def new_project(self, psd: bytes | None = None, name: str = "Hero") -> tuple[int, int, int]:
+        """(owner id, project id, upload id) of a new project with ``psd`` uploaded
+        (default: the sample character)."""
+        if psd is None:
+            psd = sample_psd(self.tmp)
+        digest = hashlib.sha256(psd).hexdigest()
+        key = f"uploads/{digest}.psd"
+        self.deps.blobs.put(key, psd)
+        with self.db.unit(Actor.system()) as uow:
+            user = uow.users.create(f"{uuid.uuid4().hex[:8]}@example.com", "x" * 20)
+            project = uow.projects.create(user.id, name)
+            upload = uow.uploads.create(
+                project.id,
+                blob_key=key,
+                filename="hero.psd",
+                content_type="image/vnd.adobe.photoshop",
+                size_bytes=len(psd),
+                sha256=digest,
+            )
+            return user.id, project.id, upload.id
+
+    def run_worker(self, timeout: float = 30.0) -> None:
+        """Process every message (including the ones sent while processing)."""
+        worker = dramatiq.Worker(self.broker, worker_threads=1, worker_timeout=50)
+        worker.start()
+        try:
+            self.broker.join(QUEUE_NAME, timeout=int(timeout * 1000))
+        finally:
+            worker.stop()
+
+
+_SAMPLE: dict[str, bytes] = {}
+
+
+def sample_psd(tmp: Path) -> bytes:
+    if "psd" not in _SAMPLE:
+        _SAMPLE["psd"] = write_sample_psd(tmp / "sample.psd").read_bytes()
+    return _SAMPLE["psd"]
+
+
+@pytest.fixture(name="project_setup")
+def project_setup_fixture(database: Database, tmp_path: Path) -> Iterator[Setup]:
+    client = require_redis()
+    prefix = f"sltest-{uuid.uuid4().hex[:10]}"
+    broker = StubBroker()
+    broker.emit_after("process_boot")
+    deps = JobDeps(database, LocalBlobStore(tmp_path / "blobs"), EventBus(client, prefix), broker)
+    declare_actors(broker)
+    configure(deps)
+    yield Setup(deps, broker, client, prefix, tmp_path)
+    broker.close()
+    cleanup(client, prefix)
