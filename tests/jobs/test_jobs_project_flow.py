@@ -264,3 +264,16 @@ def test_the_export_zip_holds_skeleton_json_and_atlas(project_setup: Setup) -> N
     ]
     assert len(attachments) == SAMPLE_LAYERS
     assert all(a.get("type") == "mesh" for a in attachments)
+
+
+def test_a_png_upload_becomes_a_one_layer_project(project_setup: Setup) -> None:
+    s = project_setup
+    rgba = np.zeros((40, 60, 4), dtype=np.uint8)
+    rgba[10:30, 5:50] = (200, 80, 40, 255)
+    owner, project_id, upload_id = s.new_project(psd=encode_png(rgba))
+    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    s.run_worker()
+    snap = project_snapshot(s.db, owner, project_id)
+    assert snap is not None and snap["project"]["status"] == "completed"
+    assert [layer["status"] for layer in snap["layers"]] == ["completed"]
+    assert snap["layers"][0]["mesh"]["hull"] >= 4

@@ -19,13 +19,21 @@ from spinelift.cli import (
     db_command,
     mesh_command,
     mesh_service_command,
+    serve_command,
     worker_command,
 )
 from spinelift.cli.exit_codes import EPILOG, INTERNAL_ERROR, USAGE_ERROR, ExitCode, exit_code_for
 from spinelift.cli.report import print_error
 from spinelift.errors import SpineLiftError
 
-SUBCOMMANDS = (convert_command, mesh_command, worker_command, mesh_service_command, db_command)
+SUBCOMMANDS = (
+    convert_command,
+    mesh_command,
+    worker_command,
+    mesh_service_command,
+    serve_command,
+    db_command,
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -18,13 +18,24 @@ from spinelift.io.document import Document, Layer
 from spinelift.io.image import read_image
 from spinelift.io.psd.tags import parse_name
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
 
 def read_png_document(paths: Sequence[Path], *, name: str, max_dimension: int = 8192) -> Document:
     """One layer per PNG (names from the file names, tags included); raises an
     :class:`~spinelift.errors.ImageLoadError` subclass for a bad file."""
     if not paths:
         raise InvalidParametersError("no PNG file to convert")
-    images = [(p, read_image(p, max_dimension=max_dimension)) for p in paths]
+    return _document([(p, read_image(p, max_dimension=max_dimension)) for p in paths], name)
+
+
+def read_png_bytes(data: bytes, *, name: str, max_dimension: int = 8192) -> Document:
+    """A one-layer Document from a PNG file's bytes (an upload); the layer is named
+    after ``name``'s stem."""
+    return _document([(Path(name), read_image(data, max_dimension=max_dimension))], name)
+
+
+def _document(images: list[tuple[Path, np.ndarray]], name: str) -> Document:
     width = max(int(img.shape[1]) for _, img in images)
     height = max(int(img.shape[0]) for _, img in images)
     layers = []

@@ -34,6 +34,7 @@ from spinelift.core.settings import MeshSettings
 from spinelift.errors import DocumentError, EmptyDocumentError, SpineLiftError
 from spinelift.io.document import Document
 from spinelift.io.image import encode_png, read_image
+from spinelift.io.png_document import PNG_SIGNATURE, read_png_bytes
 from spinelift.io.psd import read_psd
 from spinelift.jobs.broker import make_broker, redis_client, require_redis_url
 from spinelift.jobs.events import EventBus
@@ -289,7 +290,11 @@ def run_process_psd(deps: JobDeps, job_id: str) -> None:
     try:
         if blob_key is None or not deps.blobs.exists(blob_key):
             raise DocumentError(f"upload {upload_id} is gone", details={"upload_id": upload_id})
-        document = read_psd(deps.blobs.get(blob_key), name=filename)
+        data = deps.blobs.get(blob_key)
+        if data.startswith(PNG_SIGNATURE):  # a single PNG upload is a one-layer document
+            document = read_png_bytes(data, name=filename)
+        else:
+            document = read_psd(data, name=filename)
         if not document.layers:
             raise EmptyDocumentError(f"{filename}: no layer to mesh")
         mesh_jobs = _store_layers(deps, job_id, project_id, upload_id, owner_id, document)

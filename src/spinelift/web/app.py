@@ -1,0 +1,73 @@
+"""``create_app(settings)``: the web app as a FastAPI app (OpenAPI at ``/docs``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import dramatiq
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from spinelift.jobs.jsonlog import configure_logging
+from spinelift.storage.blobs import BlobStore
+from spinelift.storage.db import Database
+from spinelift.web import (
+    errors,
+    routes_activity,
+    routes_auth,
+    routes_events,
+    routes_health,
+    routes_layers,
+    routes_projects,
+)
+from spinelift.web.middleware import RequestContext
+from spinelift.web.runtime import build_runtime
+from spinelift.web.settings import WebSettings
+
+# multipart framing and the other form fields on top of the file itself
+BODY_OVERHEAD = 1024 * 1024
+
+
+def create_app(
+    settings: WebSettings | None = None,
+    *,
+    db: Database | None = None,
+    blobs: BlobStore | None = None,
+    broker: dramatiq.Broker | None = None,
+) -> FastAPI:
+    """The web app for ``settings`` (default: from the environment).
+
+    ``db``/``blobs``/``broker`` replace the ones made from the settings (tests).
+    """
+    settings = settings or WebSettings()
+    configure_logging(settings.log_level)
+    runtime = build_runtime(settings, db=db, blobs=blobs, broker=broker)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await run_in_threadpool(runtime.redis.close)
+
+    app = FastAPI(
+        title="SpineLift web app",
+        version=settings.version,
+        description="Layered PSDs to Spine projects. Sign in at /api/v1/auth/signin and send "
+        "`Authorization: Bearer <token>`.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    for module in (
+        routes_health,
+        routes_auth,
+        routes_projects,
+        routes_layers,
+        routes_events,
+        routes_activity,
+    ):
+        app.include_router(module.router)
+    app.add_middleware(RequestContext, max_body=settings.max_upload_size + BODY_OVERHEAD)
+    return app

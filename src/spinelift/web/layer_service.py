@@ -1,0 +1,101 @@
+"""Layers of a project: list them with their latest mesh, read a mesh, tune and
+regenerate one layer (only that layer: one GenerateMesh job)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spinelift.jobs.events import mesh_figures
+from spinelift.jobs.project_jobs import enqueue_generate_mesh
+from spinelift.storage.models import Layer, Mesh
+from spinelift.storage.repositories import Actor, UnitOfWork
+from spinelift.web.errors import NotFoundError
+from spinelift.web.project_service import require_project, validated_parameters
+from spinelift.web.runtime import WebRuntime
+from spinelift.web.schemas import Accepted, LayerOut, MeshFigures
+
+
+def _figures(mesh: Mesh | None) -> MeshFigures | None:
+    if mesh is None:
+        return None
+    return MeshFigures(
+        version=mesh.version,
+        job_id=mesh.job_id,
+        parameters=mesh.parameters,
+        figures=mesh_figures(mesh),
+        created_at=mesh.created_at,
+    )
+
+
+def _layer_out(layer: Layer, mesh: Mesh | None) -> LayerOut:
+    return LayerOut(
+        id=layer.id,
+        name=layer.name,
+        position=layer.position,
+        bounds=layer.bounds,
+        opacity=layer.opacity,
+        blend_mode=layer.blend_mode,
+        visible=layer.visible,
+        status=layer.status,
+        error=layer.error,
+        parameters=layer.parameters,
+        mesh=_figures(mesh),
+    )
+
+
+def require_layer(uow: UnitOfWork, owner_id: int, project_id: int, layer_id: int) -> Layer:
+    layer = uow.layers.get_for_owner(owner_id, layer_id)
+    if layer is None or layer.project_id != project_id:
+        raise NotFoundError("no such layer", details={"layer_id": layer_id})
+    return layer
+
+
+def list_layers(runtime: WebRuntime, owner_id: int, project_id: int) -> list[LayerOut]:
+    with runtime.db.session(readonly=True) as session:
+        uow = UnitOfWork(session, Actor.user(owner_id))
+        require_project(uow, owner_id, project_id)
+        return [_layer_out(i.layer, i.mesh) for i in uow.layers.list_with_meshes(project_id)]
+
+
+def latest_mesh(runtime: WebRuntime, owner_id: int, project_id: int, layer_id: int) -> Any:
+    """The latest mesh of the layer as Spine attachment JSON; 404 before the first."""
+    with runtime.db.session(readonly=True) as session:
+        uow = UnitOfWork(session, Actor.user(owner_id))
+        require_layer(uow, owner_id, project_id, layer_id)
+        mesh = uow.meshes.latest(layer_id)
+        if mesh is None:
+            raise NotFoundError("the layer has no mesh yet", details={"layer_id": layer_id})
+        return attachment_of(mesh)
+
+
+def attachment_of(mesh: Mesh) -> Any:
+    """The Spine attachment stored with the mesh (``data["attachment"]``, else the data)."""
+    data = mesh.data
+    return data.get("attachment", data)
+
+
+def regenerate(
+    runtime: WebRuntime,
+    owner_id: int,
+    project_id: int,
+    layer_id: int,
+    parameters: dict[str, Any],
+    request_id: str,
+) -> Accepted:
+    """Store the layer's new parameters (validated) and queue its mesh job."""
+    checked = validated_parameters(parameters)
+    with runtime.db.unit(Actor.user(owner_id)) as uow:
+        project = require_project(uow, owner_id, project_id)
+        require_layer(uow, owner_id, project_id, layer_id)
+        validated_parameters({**project.parameters, **checked})
+        uow.layers.set_parameters(layer_id, checked)
+        uow.audit.record(None, "layer.regenerate", ("layer", layer_id), after=checked)
+    job_id = enqueue_generate_mesh(
+        runtime.jobs,
+        owner_id=owner_id,
+        project_id=project_id,
+        layer_id=layer_id,
+        parameters=checked,
+        request_id=request_id,
+    )
+    return Accepted(job_id=job_id, layer_id=layer_id)

@@ -1,0 +1,36 @@
+"""``/api/v1/auth/*`` and ``/api/v1/me``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from fastapi.concurrency import run_in_threadpool
+
+from spinelift.web import auth_service
+from spinelift.web.deps import ClaimsDep, RuntimeDep, UserIdDep
+from spinelift.web.schemas import Credentials, SignInBody, TokenOut, UserOut
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post("/auth/signup", status_code=status.HTTP_201_CREATED, summary="Create an account")
+async def signup(runtime: RuntimeDep, body: Credentials) -> UserOut:
+    user = await run_in_threadpool(auth_service.sign_up, runtime, body)
+    return UserOut.model_validate(user)
+
+
+@router.post("/auth/signin", summary="Exchange e-mail and password for an access token")
+async def signin(runtime: RuntimeDep, body: SignInBody) -> TokenOut:
+    return await run_in_threadpool(auth_service.sign_in, runtime, body)
+
+
+@router.post(
+    "/auth/signout", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke this access token"
+)
+async def signout(runtime: RuntimeDep, claims: ClaimsDep) -> Response:
+    await run_in_threadpool(auth_service.sign_out, runtime, claims)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", summary="The signed-in user")
+async def me(runtime: RuntimeDep, user_id: UserIdDep) -> UserOut:
+    return await run_in_threadpool(auth_service.current_user, runtime, user_id)

@@ -1,0 +1,86 @@
+"""``GET /health``: seed 002's format over database, broker, storage and (when
+``MESH_SERVICE_URL`` is set) the mesh service; 503 when any dependency is unhealthy."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import httpx
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from spinelift.web.deps import RuntimeDep
+from spinelift.web.runtime import WebRuntime
+
+router = APIRouter(tags=["health"])
+PROBE_KEY = "health/web-probe"
+
+
+@router.get(
+    "/health",
+    summary="Service, dependencies and process metrics (seed 002); 503 when degraded",
+    responses={503: {"description": "a dependency is unhealthy"}},
+)
+async def health(runtime: RuntimeDep) -> JSONResponse:
+    dependencies = await run_in_threadpool(check_dependencies, runtime)
+    if runtime.settings.mesh_service_url:
+        dependencies["mesh-service"] = await check_mesh_service(runtime.settings.mesh_service_url)
+    healthy = all(state == "healthy" for state in dependencies.values())
+    body = {
+        "service": runtime.settings.web_service_name,
+        "status": "healthy" if healthy else "degraded",
+        "version": runtime.settings.version,
+        "port": runtime.settings.port,
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "dependencies": dependencies,
+        "metrics": {
+            "uptime_seconds": round(time.time() - runtime.started, 1),
+            "memory_usage_mb": round(_memory_mb(), 1),
+            "pid": os.getpid(),
+        },
+    }
+    return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+def check_dependencies(runtime: WebRuntime) -> dict[str, str]:
+    """``{"database", "broker", "storage"}``: ``healthy`` or ``unhealthy`` each."""
+    states: dict[str, str] = {}
+    try:
+        with runtime.db.session(readonly=True) as session:
+            session.execute(text("SELECT 1"))
+        states["database"] = "healthy"
+    except Exception:
+        states["database"] = "unhealthy"
+    try:
+        states["broker"] = "healthy" if runtime.redis.ping() else "unhealthy"
+    except Exception:
+        states["broker"] = "unhealthy"
+    try:
+        runtime.blobs.put(PROBE_KEY, b"ok")
+        states["storage"] = "healthy" if runtime.blobs.get(PROBE_KEY) == b"ok" else "unhealthy"
+    except Exception:
+        states["storage"] = "unhealthy"
+    return states
+
+
+async def check_mesh_service(url: str) -> str:
+    try:
+        async with httpx.AsyncClient(timeout=3.0) as client:
+            response = await client.get(url.rstrip("/") + "/health")
+        ok = response.status_code == 200 and response.json().get("status") == "healthy"
+    except (httpx.HTTPError, ValueError, AttributeError):
+        ok = False
+    return "healthy" if ok else "unhealthy"
+
+
+def _memory_mb() -> float:
+    """Resident memory now (Linux); 0 where /proc is absent."""
+    try:
+        with open("/proc/self/statm") as statm:  # noqa: PTH123 - a procfs read, not a file we own
+            pages = int(statm.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 1_048_576
+    except (OSError, ValueError, IndexError):
+        return 0.0

@@ -1,0 +1,66 @@
+"""Everything one web app process shares: settings, database, blobs, Redis, event bus,
+the job dependencies and the token service (built once by :func:`build_runtime`)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import dramatiq
+import redis
+from dramatiq.brokers.redis import RedisBroker
+
+from spinelift.jobs.events import EventBus
+from spinelift.jobs.project_jobs import JobDeps
+from spinelift.storage.blobs import BlobStore, LocalBlobStore
+from spinelift.storage.db import Database
+from spinelift.web.auth import TokenService
+from spinelift.web.settings import WebSettings
+
+
+@dataclass
+class WebRuntime:
+    settings: WebSettings
+    db: Database
+    blobs: BlobStore
+    redis: redis.Redis
+    events: EventBus
+    jobs: JobDeps
+    tokens: TokenService
+    started: float = field(default_factory=time.time)
+
+    def close(self) -> None:
+        self.redis.close()
+        self.db.dispose()
+
+
+def build_runtime(
+    settings: WebSettings,
+    *,
+    db: Database | None = None,
+    blobs: BlobStore | None = None,
+    broker: dramatiq.Broker | None = None,
+) -> WebRuntime:
+    """The runtime for ``settings`` (``db``/``blobs``/``broker`` replace the defaults)."""
+    url = settings.redis_url
+    if not url:
+        raise RuntimeError(
+            "no Redis: set SPINELIFT_REDIS_URL (or REDIS_URL), or run `spinelift serve`"
+            " which starts an embedded one"
+        )
+    if not settings.jwt_secret:
+        settings = settings.with_jwt_secret()
+    client = redis.Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=10.0)
+    database = db or Database(settings.resolved_database_url())
+    store = blobs or LocalBlobStore(settings.data_dir / "blobs")
+    if broker is None:
+        broker = RedisBroker(  # type: ignore[no-untyped-call]  # dramatiq leaves it untyped
+            url=url, namespace=f"{settings.key_prefix}-dramatiq"
+        )
+    events = EventBus(client, settings.key_prefix)
+    # the broker travels in the deps (not Dramatiq's global one): two apps in one process
+    # (tests) each keep their own
+    deps = JobDeps(database, store, events, broker)
+    assert settings.jwt_secret is not None  # set just above
+    tokens = TokenService(settings.jwt_secret, settings.jwt_ttl, client, settings.key_prefix)
+    return WebRuntime(settings, database, store, client, events, deps, tokens)

@@ -1,0 +1,83 @@
+"""Fixtures: every web test runs on a migrated SQLite file and on a real PostgreSQL
+(``SPINELIFT_TEST_POSTGRES_URL``, as in the storage tests), with a real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from spinelift.storage import migrations
+from spinelift.storage.db import Database
+from spinelift.web.settings import WebSettings
+from tests.storage.conftest import BACKENDS, PostgresDatabases, _empty, require_postgres
+from tests.web.support_web import cleanup, make_client, make_settings, new_prefix, require_redis
+
+
+@pytest.fixture(scope="session")
+def redis_client() -> Iterator[redis.Redis]:
+    client = require_redis()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def _web_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Database]]:
+    made: dict[str, Database] = {}
+    postgres: list[PostgresDatabases] = []
+
+    class Lazy(dict[str, Database]):
+        def __missing__(self, backend: str) -> Database:
+            if backend == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('webdb') / 'spinelift.db'}"
+            else:
+                require_postgres()
+                if not postgres:
+                    postgres.append(PostgresDatabases())
+                url = postgres[0].create()
+            database = Database(url)
+            migrations.upgrade(database)
+            made[backend] = self[backend] = database
+            return database
+
+    yield Lazy()
+    for database in made.values():
+        database.dispose()
+    for pg in postgres:
+        pg.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def web_db(
+    request: pytest.FixtureRequest, _web_databases: dict[str, Database]
+) -> Iterator[Database]:
+    """A migrated, empty database: SQLite and PostgreSQL."""
+    db = _web_databases[request.param]
+    yield db
+    _empty(db)
+
+
+@pytest.fixture
+def settings_for(
+    web_db: Database, redis_client: redis.Redis, tmp_path: Path
+) -> Iterator[Callable[..., WebSettings]]:
+    """``settings_for(**changes)``: settings on this test's database and a fresh prefix."""
+    prefixes: list[str] = []
+
+    def make(**changes: object) -> WebSettings:
+        prefix = str(changes.pop("key_prefix", None) or new_prefix())
+        prefixes.append(prefix)
+        return make_settings(prefix, tmp_path / "data", web_db, **changes)
+
+    yield make
+    for prefix in prefixes:
+        cleanup(redis_client, prefix)
+
+
+@pytest.fixture
+def client(web_db: Database, settings_for: Callable[..., WebSettings]) -> Iterator[TestClient]:
+    with make_client(settings_for(), web_db) as test_client:
+        yield test_client

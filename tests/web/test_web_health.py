@@ -1,0 +1,86 @@
+"""``/health``: seed 002's format; 503 when the broker (Redis) or the mesh service is down."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from spinelift.storage.db import Database
+from spinelift.web.settings import WebSettings
+from tests.web.support_web import make_client, sign_up_and_in
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def mesh_service() -> Iterator[str]:
+    """A local stand-in for the mesh service's /health."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"status": "healthy" if self.path == "/health" else "?"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_health_is_200_with_every_dependency(
+    web_db: Database, settings_for: Callable[..., WebSettings], mesh_service: str
+) -> None:
+    with make_client(settings_for(mesh_service_url=mesh_service), web_db) as client:
+        response = client.get("/health", headers={"X-Request-ID": "probe-1"})
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == "probe-1"
+    body = response.json()
+    assert body["status"] == "healthy" and body["service"] == "spinelift-web"
+    assert body["dependencies"] == {
+        "database": "healthy",
+        "broker": "healthy",
+        "storage": "healthy",
+        "mesh-service": "healthy",
+    }
+    assert {"version", "port", "timestamp", "metrics"} <= set(body)
+    assert body["metrics"]["uptime_seconds"] >= 0
+
+
+def test_health_is_503_when_redis_is_down(
+    web_db: Database, settings_for: Callable[..., WebSettings]
+) -> None:
+    with make_client(settings_for(redis_url=DEAD_REDIS), web_db) as client:
+        response = client.get("/health")
+        assert response.status_code == 503
+        body = response.json()
+        assert body["status"] == "degraded"
+        assert body["dependencies"]["broker"] == "unhealthy"
+        assert body["dependencies"]["database"] == "healthy"
+        # a valid token cannot be checked against the denylist: 503, never a 401 or a 500
+        headers = sign_up_and_in(client)
+        me = client.get("/api/v1/me", headers=headers)
+        assert me.status_code == 503
+        assert me.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_health_is_503_when_the_mesh_service_is_down(
+    web_db: Database, settings_for: Callable[..., WebSettings]
+) -> None:
+    settings = settings_for(mesh_service_url="http://127.0.0.1:1")
+    with make_client(settings, web_db) as client:
+        response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["dependencies"]["mesh-service"] == "unhealthy"
