@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,11 +15,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from spinelift.config import ServiceSettings
+from spinelift.http.middleware import RequestContext
 from spinelift.jobs.jsonlog import configure_logging
 from spinelift.service import errors, health_routes, layers_routes, mesh_routes
 from spinelift.service.deps import Authenticated, RuntimeDep
 from spinelift.service.metrics import ServiceMetrics
-from spinelift.service.middleware import RequestContext
 from spinelift.service.runtime import build_runtime
 from spinelift.service.schemas import GenerateJson
 from spinelift.storage.blobs import BlobStore
@@ -74,7 +75,13 @@ def create_app(
     app.include_router(mesh_routes.router)
     app.include_router(layers_routes.router)
     app.include_router(metrics_router)
-    app.add_middleware(RequestContext, max_body=settings.max_request_size, metrics=service_metrics)
+    app.add_middleware(
+        RequestContext,
+        max_body=settings.max_request_size,
+        logger=logging.getLogger("spinelift.service.middleware"),
+        on_start=service_metrics.request_started,
+        on_finish=service_metrics.request_finished,
+    )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     if not open_docs:
         _protected_docs(app)

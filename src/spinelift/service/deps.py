@@ -35,9 +35,4 @@ def require_token(
         raise AuthenticationError(f"invalid {TOKEN_HEADER}")
 
 
-def get_request_id(request: Request) -> str:
-    return str(request.scope.get("state", {}).get("request_id", ""))
-
-
 Authenticated = Depends(require_token)
-RequestIdDep = Annotated[str, Depends(get_request_id)]

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from spinelift.errors import InvalidParametersError
+from spinelift.http.errors import field_errors
 from spinelift.jobs.submission import MeshRequest
-from spinelift.service.errors import field_errors
 from spinelift.service.schemas import GenerateJson, MeshParameters
 
 FORM_FIELDS = ("image", "image_url", "parameters", "callback_url", "job_id")

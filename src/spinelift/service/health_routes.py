@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import resource
-import sys
-import time
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from spinelift.http.health import all_healthy, health_document
 from spinelift.service.deps import RuntimeDep
 from spinelift.service.runtime import Runtime
 
@@ -21,21 +18,14 @@ router = APIRouter(tags=["health"])
 @router.get("/health", summary="Service, dependencies and process metrics (seed 002)")
 async def health(runtime: RuntimeDep) -> dict[str, Any]:
     dependencies = await run_in_threadpool(check_dependencies, runtime)
-    healthy = all(state == "healthy" for state in dependencies.values())
-    return {
-        "service": runtime.settings.service_name,
-        "status": "healthy" if healthy else "degraded",
-        "version": runtime.settings.version,
-        "port": runtime.settings.port,
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "dependencies": dependencies,
-        "metrics": {
-            "uptime_seconds": round(time.time() - runtime.started, 1),
-            "memory_usage_mb": round(_memory_mb(), 1),
-            "active_connections": int(runtime.metrics.in_flight._value.get()),
-            "pid": os.getpid(),
-        },
-    }
+    return health_document(
+        service=runtime.settings.service_name,
+        version=runtime.settings.version,
+        port=runtime.settings.port,
+        started=runtime.started,
+        dependencies=dependencies,
+        extra_metrics={"active_connections": int(runtime.metrics.in_flight._value.get())},
+    )
 
 
 @router.get("/health/live", summary="The process answers (liveness)")
@@ -50,7 +40,7 @@ async def live() -> dict[str, str]:
 )
 async def ready(runtime: RuntimeDep) -> JSONResponse:
     dependencies = await run_in_threadpool(check_dependencies, runtime)
-    ok = all(state == "healthy" for state in dependencies.values())
+    ok = all_healthy(dependencies)
     body = {"status": "ready" if ok else "not_ready", "dependencies": dependencies}
     return JSONResponse(body, status_code=200 if ok else 503)
 
@@ -68,14 +58,3 @@ def check_dependencies(runtime: Runtime) -> dict[str, str]:
     except Exception:
         states["storage"] = "unhealthy"
     return states
-
-
-def _memory_mb() -> float:
-    """Resident memory now (Linux), else the peak."""
-    try:
-        with open("/proc/self/statm") as statm:  # noqa: PTH123 - a procfs read, not a file we own
-            pages = int(statm.read().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / 1_048_576
-    except (OSError, ValueError, IndexError):
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / (1_048_576 if sys.platform == "darwin" else 1024)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from spinelift.http.deps import RequestIdDep
 from spinelift.jobs.layers_task import extract_layers
-from spinelift.service.deps import Authenticated, RequestIdDep, RuntimeDep
+from spinelift.service.deps import Authenticated, RuntimeDep
 from spinelift.service.schemas import ERROR_RESPONSES, Accepted, LayersResponse
 
 router = APIRouter(prefix="/api", tags=["layers"], dependencies=[Authenticated])

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from spinelift.errors import JobNotReadyError
+from spinelift.http.deps import RequestIdDep
 from spinelift.jobs.submission import Submitted
-from spinelift.service.deps import Authenticated, RequestIdDep, RuntimeDep
+from spinelift.service.deps import Authenticated, RuntimeDep
 from spinelift.service.generate_input import read_generate_request
 from spinelift.service.schemas import (
     ERROR_RESPONSES,

@@ -7,6 +7,7 @@ hash, so ``/metrics`` of any API replica shows the whole fleet's jobs.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -88,6 +89,17 @@ class ServiceMetrics:
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(route).observe(seconds)
+
+    def request_started(self) -> None:
+        """``on_start`` hook of :class:`spinelift.http.middleware.RequestContext`."""
+        self.in_flight.inc()
+
+    def request_finished(self, scope: Any, status: int, seconds: float) -> None:
+        """``on_finish`` hook: one request fewer in flight, counted under its route
+        template (``unmatched`` when no route matched)."""
+        self.in_flight.dec()
+        label = getattr(scope.get("route"), "path", "unmatched")
+        self.observe_request(scope.get("method", ""), label, status, seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import dramatiq
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
+from spinelift.http.middleware import RequestContext
 from spinelift.jobs.jsonlog import configure_logging
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database
@@ -21,7 +24,6 @@ from spinelift.web import (
     routes_layers,
     routes_projects,
 )
-from spinelift.web.middleware import RequestContext
 from spinelift.web.runtime import build_runtime
 from spinelift.web.settings import WebSettings
 
@@ -69,5 +71,27 @@ def create_app(
         routes_activity,
     ):
         app.include_router(module.router)
-    app.add_middleware(RequestContext, max_body=settings.max_upload_size + BODY_OVERHEAD)
+    app.add_middleware(
+        RequestContext,
+        max_body=settings.max_upload_size + BODY_OVERHEAD,
+        websockets=True,
+        logger=access_log,
+        on_finish=_log_request,
+    )
     return app
+
+
+access_log = logging.getLogger("spinelift.web.access")
+
+
+def _log_request(scope: Any, status: int, seconds: float) -> None:
+    """One JSON access log line per HTTP request (``on_finish`` of ``RequestContext``)."""
+    access_log.info(
+        "request",
+        extra={
+            "method": scope.get("method", ""),
+            "path": scope.get("path", ""),
+            "status": status,
+            "duration_ms": round(seconds * 1000, 1),
+        },
+    )

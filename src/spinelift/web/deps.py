@@ -40,10 +40,3 @@ def get_user_id(claims: ClaimsDep) -> int:
 
 
 UserIdDep = Annotated[int, Depends(get_user_id)]
-
-
-def get_request_id(request: Request) -> str:
-    return str(request.scope.get("state", {}).get("request_id", ""))
-
-
-RequestIdDep = Annotated[str, Depends(get_request_id)]

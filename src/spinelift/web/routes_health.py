@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import os
-import time
-
 import httpx
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from spinelift.http.health import all_healthy, health_document
 from spinelift.web.deps import RuntimeDep
 from spinelift.web.runtime import WebRuntime
 
@@ -28,21 +26,15 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
     dependencies = await run_in_threadpool(check_dependencies, runtime)
     if runtime.settings.mesh_service_url:
         dependencies["mesh-service"] = await check_mesh_service(runtime.settings.mesh_service_url)
-    healthy = all(state == "healthy" for state in dependencies.values())
-    body = {
-        "service": runtime.settings.web_service_name,
-        "status": "healthy" if healthy else "degraded",
-        "version": runtime.settings.version,
-        "port": runtime.settings.port,
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "dependencies": dependencies,
-        "metrics": {
-            "uptime_seconds": round(time.time() - runtime.started, 1),
-            "memory_usage_mb": round(_memory_mb(), 1),
-            "pid": os.getpid(),
-        },
-    }
-    return JSONResponse(body, status_code=200 if healthy else 503)
+    body = health_document(
+        service=runtime.settings.web_service_name,
+        version=runtime.settings.version,
+        port=runtime.settings.port,
+        started=runtime.started,
+        dependencies=dependencies,
+        peak_memory_fallback=False,
+    )
+    return JSONResponse(body, status_code=200 if all_healthy(dependencies) else 503)
 
 
 def check_dependencies(runtime: WebRuntime) -> dict[str, str]:
@@ -74,13 +66,3 @@ async def check_mesh_service(url: str) -> str:
     except (httpx.HTTPError, ValueError, AttributeError):
         ok = False
     return "healthy" if ok else "unhealthy"
-
-
-def _memory_mb() -> float:
-    """Resident memory now (Linux); 0 where /proc is absent."""
-    try:
-        with open("/proc/self/statm") as statm:  # noqa: PTH123 - a procfs read, not a file we own
-            pages = int(statm.read().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / 1_048_576
-    except (OSError, ValueError, IndexError):
-        return 0.0

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, status
 from fastapi.concurrency import run_in_threadpool
 
+from spinelift.http.deps import RequestIdDep
 from spinelift.web import layer_service
-from spinelift.web.deps import RequestIdDep, RuntimeDep, UserIdDep
+from spinelift.web.deps import RuntimeDep, UserIdDep
 from spinelift.web.schemas import Accepted, LayerOut, LayerPatch
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/layers", tags=["layers"])

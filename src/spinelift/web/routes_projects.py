@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 
+from spinelift.http.deps import RequestIdDep
 from spinelift.web import project_service, upload_service
-from spinelift.web.deps import RequestIdDep, RuntimeDep, UserIdDep
+from spinelift.web.deps import RuntimeDep, UserIdDep
 from spinelift.web.schemas import Accepted, ProjectCreate, ProjectList, ProjectOut, ProjectUpdate
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])

@@ -1,10 +1,18 @@
-"""Pure ASGI middleware: request ids, the body size limit, a JSON access log line.
+"""Pure ASGI middleware: request ids, the body size limit, a 500 for anything unexpected.
 
-- ``X-Request-ID``: taken from the request (if sane) or made up; echoed on the answer
-  and put in the log context (:mod:`spinelift.jobs.jsonlog`), then passed to jobs.
-- Body limit: a ``Content-Length`` over the limit is refused with 413 before reading;
-  a body without one is counted while it streams and cut off at the limit.
-- Anything unexpected is logged with the request id and answered 500 ``INTERNAL_ERROR``.
+Contract of :class:`RequestContext`:
+
+- ``X-Request-ID``: taken from the request (if sane) or made up; echoed on the answer,
+  put in the log context (:data:`spinelift.jobs.jsonlog.request_id_var`) and in
+  ``scope["state"]["request_id"]`` (see :mod:`spinelift.http.deps`), then passed to jobs.
+- Body limit: a ``Content-Length`` over ``max_body`` is refused with 413
+  ``REQUEST_TOO_LARGE`` before reading; a body without one is counted while it streams
+  and cut off at the limit.
+- Anything unexpected is logged (to ``logger``) and answered 500 ``INTERNAL_ERROR``
+  carrying the request id, unless the answer has already started.
+- Hooks (optional): ``on_start()`` before the app is called, ``on_finish(scope, status,
+  seconds)`` after every HTTP request, whatever happened (metrics, an access log).
+- WebSockets get a request id only when ``websockets`` is true; other scopes pass through.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,21 +30,36 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from spinelift.errors import RequestTooLargeError
 from spinelift.jobs.jsonlog import request_id_var
 
-log = logging.getLogger("spinelift.web.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+OnStart = Callable[[], None]
+OnFinish = Callable[[Scope, int, float], None]
 
 
 class BodyTooLargeError(Exception):
-    pass
+    """The streamed body went over the limit (raised from ``receive``)."""
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp, *, max_body: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int,
+        websockets: bool = False,
+        logger: logging.Logger | None = None,
+        on_start: OnStart | None = None,
+        on_finish: OnFinish | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.scopes = ("http", "websocket") if websockets else ("http",)
+        self.log = logger or logging.getLogger(__name__)
+        self.on_start = on_start
+        self.on_finish = on_finish
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] not in self.scopes:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -58,6 +82,8 @@ class RequestContext:
                 ]
             await send(message)
 
+        if self.on_start is not None:
+            self.on_start()
         try:
             length = headers.get("content-length", "")
             if length.isdigit() and int(length) > self.max_body:
@@ -69,9 +95,9 @@ class RequestContext:
                 if not status["sent"]:
                     await self._too_large(send_with_id, request_id)
             except Exception:  # never a traceback to the client: log it, answer 500
-                log.exception("unhandled error", extra={"path": scope.get("path", "")})
+                self.log.exception("unhandled error", extra={"path": scope.get("path", "")})
                 if not status["sent"]:
-                    await _send_error(
+                    await send_error(
                         send_with_id,
                         500,
                         "INTERNAL_ERROR",
@@ -79,15 +105,8 @@ class RequestContext:
                         {"request_id": request_id},
                     )
         finally:
-            log.info(
-                "request",
-                extra={
-                    "method": scope.get("method", ""),
-                    "path": scope.get("path", ""),
-                    "status": int(status["code"]),
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                },
-            )
+            if self.on_finish is not None:
+                self.on_finish(scope, int(status["code"]), time.perf_counter() - started)
 
     def _counting(self, receive: Receive) -> Receive:
         seen = 0
@@ -104,7 +123,7 @@ class RequestContext:
         return counted
 
     async def _too_large(self, send: Send, request_id: str) -> None:
-        await _send_error(
+        await send_error(
             send,
             413,
             RequestTooLargeError.code,
@@ -113,9 +132,10 @@ class RequestContext:
         )
 
 
-async def _send_error(
+async def send_error(
     send: Send, status: int, code: str, message: str, details: dict[str, Any]
 ) -> None:
+    """Answer seed 004's error document straight over ASGI (``Connection: close``)."""
     body = {"error": {"code": code, "message": message, "details": details}}
     data = json.dumps(body).encode()
     await send(
