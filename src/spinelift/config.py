@@ -30,6 +30,11 @@ SPINELIFT_PSD_SYNC_MAX_BYTES      20971520                  bigger PSDs are extr
 SPINELIFT_FETCH_TIMEOUT           10                        seconds to fetch an ``image_url``
 SPINELIFT_CALLBACK_ATTEMPTS       5                         tries per callback (backoff 0.5-8 s)
 SPINELIFT_URL_ALLOW_PRIVATE       false                     URLs may reach private addresses (TESTS)
+SPINELIFT_MESH_SERVICE_URL,       (unset)                   project workers: GenerateMesh is sent to
+MESH_SERVICE_URL                                            this mesh service; unset: meshed in the
+                                                            worker (see spinelift.jobs.mesh_client)
+SPINELIFT_MESH_SERVICE_TOKEN,     (unset)                   the ``X-Service-Token`` sent to it
+MESH_SERVICE_TOKEN
 SPINELIFT_LOG_LEVEL               INFO                      log level of the JSON logs
 ================================  ========================  ========================================
 """
@@ -81,6 +86,18 @@ class ServiceSettings(BaseSettings):
     fetch_timeout: float = Field(default=10.0, gt=0)
     callback_attempts: int = Field(default=5, ge=1)
     url_allow_private: bool = False
+    mesh_service_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "SPINELIFT_MESH_SERVICE_URL", "MESH_SERVICE_URL", "mesh_service_url"
+        ),
+    )
+    mesh_service_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "SPINELIFT_MESH_SERVICE_TOKEN", "MESH_SERVICE_TOKEN", "mesh_service_token"
+        ),
+    )
     log_level: str = "INFO"
 
     @property

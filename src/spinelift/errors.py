@@ -22,7 +22,8 @@ exit codes, the services to HTTP statuses and seed 004's error body
     │   └── EmptyDocumentError             NO_LAYERS
     ├── NetworkError                       NETWORK_ERROR
     │   ├── UnsafeUrlError                 UNSAFE_URL
-    │   └── FetchError                     FETCH_FAILED
+    │   ├── FetchError                     FETCH_FAILED
+    │   └── MeshServiceUnavailableError    MESH_SERVICE_UNAVAILABLE
     ├── AuthenticationError                UNAUTHORIZED
     ├── RequestTooLargeError               REQUEST_TOO_LARGE
     ├── ConflictError                      CONFLICT
@@ -142,6 +143,13 @@ class FetchError(NetworkError):
     """A URL could not be fetched: connection, status, size or time limit."""
 
     code: ClassVar[str] = "FETCH_FAILED"
+
+
+class MeshServiceUnavailableError(NetworkError):
+    """The remote mesh service (``MESH_SERVICE_URL``) kept failing: its circuit breaker is
+    open and calls fail fast until it lets a trial through (per worker process)."""
+
+    code: ClassVar[str] = "MESH_SERVICE_UNAVAILABLE"
 
 
 class AuthenticationError(SpineLiftError):

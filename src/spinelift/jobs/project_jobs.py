@@ -11,6 +11,14 @@ Failure policy (as the mesh service's): a :class:`~spinelift.errors.SpineLiftErr
 final; any other exception requeues the row and is re-raised for Dramatiq to retry
 (with backoff) until :data:`MAX_ATTEMPTS`, then it is final as ``INTERNAL_ERROR``.
 
+Meshing: in the worker (:func:`~spinelift.core.pipeline.build_mesh`) by default; with
+``MESH_SERVICE_URL`` (+ ``MESH_SERVICE_TOKEN``) set, GenerateMesh sends the layer's PNG
+to that mesh service (:mod:`spinelift.jobs.mesh_client`) and stores the same keys
+(figures recomputed from the attachment; ``overdraw`` against the alpha-threshold mask,
+before island/hole policies). The service's engine errors are final like local ones; the
+service unreachable (retries spent, or its circuit breaker open) is a crash: the job is
+requeued and Dramatiq retries it.
+
 Workers: ``dramatiq spinelift.jobs.project_jobs:setup_worker --queues spinelift-projects``
 builds the broker and :class:`JobDeps` from the environment (see :func:`setup_worker`).
 """
@@ -27,8 +35,11 @@ from datetime import timedelta
 from typing import Any
 
 import dramatiq
+import numpy as np
 
 from spinelift.config import ServiceSettings
+from spinelift.core.mask import alpha_mask
+from spinelift.core.metrics import mesh_area
 from spinelift.core.pipeline import build_mesh
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import DocumentError, EmptyDocumentError, SpineLiftError
@@ -39,6 +50,7 @@ from spinelift.io.psd import read_psd
 from spinelift.jobs.broker import make_broker, redis_client, require_redis_url
 from spinelift.jobs.events import EventBus
 from spinelift.jobs.jsonlog import configure_logging, log_context
+from spinelift.jobs.mesh_client import MeshServiceClient, client_for
 from spinelift.spine.attachment import mesh_attachment
 from spinelift.storage.blobs import BlobStore, LocalBlobStore
 from spinelift.storage.db import Database, database_url_from_env
@@ -74,6 +86,8 @@ class JobDeps:
     blobs: BlobStore
     events: EventBus
     broker: dramatiq.Broker | None = None
+    mesh_client: MeshServiceClient | None = None
+    """set: GenerateMesh is delegated to this mesh service instead of run here"""
 
 
 def layer_image_key(project_id: int, layer_id: int) -> str:
@@ -108,6 +122,7 @@ def deps_from_settings(settings: ServiceSettings, broker: dramatiq.Broker | None
         blobs=LocalBlobStore(settings.blob_dir),
         events=EventBus(redis_client(require_redis_url(settings)), prefix=settings.key_prefix),
         broker=broker,
+        mesh_client=client_for(settings.mesh_service_url, settings.mesh_service_token),
     )
 
 
@@ -406,18 +421,22 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
         settings = MeshSettings.from_mapping(dict(parameters))
         if image_key is None:
             raise DocumentError(f"layer {layer_id} has no image")
-        rgba = read_image(deps.blobs.get(image_key))
-        reporter = _MeshProgress(deps, job_id, project_id, layer_id)
-        mesh = build_mesh(rgba, settings, reporter)
-        data = {
-            "attachment": mesh_attachment(mesh),
-            "vertices": mesh.vertex_count,
-            "hull": mesh.hull_count,
-            "triangles": mesh.triangle_count,
-            "overdraw": round(mesh.overdraw(), 6),
-            "width": mesh.width,
-            "height": mesh.height,
-        }
+        png = deps.blobs.get(image_key)
+        rgba = read_image(png)
+        if deps.mesh_client is not None:
+            data = _remote_mesh(deps.mesh_client, png, rgba, settings, f"{job_id}.{attempts}")
+        else:
+            reporter = _MeshProgress(deps, job_id, project_id, layer_id)
+            mesh = build_mesh(rgba, settings, reporter)
+            data = {
+                "attachment": mesh_attachment(mesh),
+                "vertices": mesh.vertex_count,
+                "hull": mesh.hull_count,
+                "triangles": mesh.triangle_count,
+                "overdraw": round(mesh.overdraw(), 6),
+                "width": mesh.width,
+                "height": mesh.height,
+            }
     except SpineLiftError as exc:
         _fail_job(deps, job_id, JobKind.GENERATE_MESH.value, exc.to_dict()["error"])
         return
@@ -436,6 +455,46 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
     figures = {k: data[k] for k in ("vertices", "hull", "triangles", "overdraw")}
     _layer_event(deps, project_id, layer_id, LayerStatus.COMPLETED, 100, "Done", mesh=figures)
     _project_finished(deps, project_id, finished)
+
+
+class MeshServiceDownError(RuntimeError):
+    """The mesh service could not be reached: not final, the job is retried."""
+
+
+def _remote_mesh(
+    client: MeshServiceClient,
+    png: bytes,
+    rgba: Any,
+    settings: MeshSettings,
+    remote_job_id: str,
+) -> dict[str, Any]:
+    """The mesh data (local mode's keys) of the mesh service's attachment."""
+    try:
+        attachment = client.mesh(png, settings.to_dict(), remote_job_id)
+    except SpineLiftError as exc:
+        if exc.details.get("retryable"):
+            raise MeshServiceDownError(str(exc)) from exc
+        raise
+    width, height = attachment.get("width", 0), attachment.get("height", 0)
+    flat = attachment.get("vertices") or []
+    local = [(float(flat[i]), float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
+    points = [(x + width / 2.0, height / 2.0 - y) for x, y in local]
+    triangles = [int(i) for i in attachment.get("triangles") or []]
+    kept = int(alpha_mask(rgba, settings.alpha_threshold).sum())
+    area = mesh_area(
+        np.asarray(points, dtype=np.float64).reshape(-1, 2),
+        np.asarray(triangles, dtype=np.int64).reshape(-1, 3),
+    )
+    overdraw = max(0.0, area - kept) / kept if kept > 0 else 0.0
+    return {
+        "attachment": attachment,
+        "vertices": len(points),
+        "hull": int(attachment.get("hull", 0)),
+        "triangles": len(triangles) // 3,
+        "overdraw": round(overdraw, 6),
+        "width": width,
+        "height": height,
+    }
 
 
 class _MeshProgress:
