@@ -51,14 +51,14 @@ from spinelift import __version__
 MIB = 1024 * 1024
 
 
-class ServiceSettings(BaseSettings):
-    """Settings of the mesh service and its workers (see the module docstring)."""
+class AppSettings(BaseSettings):
+    """What every SpineLift server process reads alike (``SPINELIFT_<NAME>``): where it
+    listens, its data dir, Redis, the mesh service, logging. The apps add their own."""
 
     model_config = SettingsConfigDict(
         env_prefix="SPINELIFT_", env_file=".env", extra="ignore", populate_by_name=True
     )
 
-    service_name: str = "spinelift-mesh-service"
     version: str = __version__
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -67,6 +67,19 @@ class ServiceSettings(BaseSettings):
         default=None, validation_alias=AliasChoices("SPINELIFT_REDIS_URL", "REDIS_URL", "redis_url")
     )
     key_prefix: str = "spinelift"
+    mesh_service_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "SPINELIFT_MESH_SERVICE_URL", "MESH_SERVICE_URL", "mesh_service_url"
+        ),
+    )
+    log_level: str = "INFO"
+
+
+class ServiceSettings(AppSettings):
+    """Settings of the mesh service and its workers (see the module docstring)."""
+
+    service_name: str = "spinelift-mesh-service"
     service_token: str | None = None
     service_token_previous: str | None = None
     public_docs: bool = False
@@ -86,19 +99,12 @@ class ServiceSettings(BaseSettings):
     fetch_timeout: float = Field(default=10.0, gt=0)
     callback_attempts: int = Field(default=5, ge=1)
     url_allow_private: bool = False
-    mesh_service_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices(
-            "SPINELIFT_MESH_SERVICE_URL", "MESH_SERVICE_URL", "mesh_service_url"
-        ),
-    )
     mesh_service_token: str | None = Field(
         default=None,
         validation_alias=AliasChoices(
             "SPINELIFT_MESH_SERVICE_TOKEN", "MESH_SERVICE_TOKEN", "mesh_service_token"
         ),
     )
-    log_level: str = "INFO"
 
     @property
     def blob_dir(self) -> Path:

@@ -26,53 +26,33 @@ from __future__ import annotations
 
 import logging
 import secrets
-from pathlib import Path
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from spinelift import __version__
+from spinelift.config import MIB, AppSettings
+from spinelift.storage.db import default_database_url
 
-MIB = 1024 * 1024
 MIN_SECRET_LENGTH = 32
 
 log = logging.getLogger(__name__)
 
 
-class WebSettings(BaseSettings):
+class WebSettings(AppSettings):
     """Settings of the web app (see the module docstring)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SPINELIFT_", env_file=".env", extra="ignore", populate_by_name=True
-    )
-
     web_service_name: str = "spinelift-web"
-    version: str = __version__
-    host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
-    data_dir: Path = Path("spinelift-data")
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("SPINELIFT_DATABASE_URL", "DATABASE_URL", "database_url"),
     )
-    redis_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("SPINELIFT_REDIS_URL", "REDIS_URL", "redis_url")
-    )
-    key_prefix: str = "spinelift"
     jwt_secret: str | None = None
     jwt_ttl: int = Field(default=3600, ge=30)
     max_upload_size: int = Field(default=200 * MIB, ge=1)
-    mesh_service_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices(
-            "SPINELIFT_MESH_SERVICE_URL", "MESH_SERVICE_URL", "mesh_service_url"
-        ),
-    )
-    log_level: str = "INFO"
 
     def resolved_database_url(self) -> str:
         """The database URL, or the embedded SQLite file in the data dir."""
-        return self.database_url or f"sqlite:///{self.data_dir / 'spinelift.db'}"
+        return self.database_url or default_database_url(self.data_dir)
 
     def with_jwt_secret(self) -> WebSettings:
         """These settings with a JWT secret: the configured one, or a fresh random one
