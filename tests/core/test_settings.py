@@ -94,3 +94,18 @@ def test_to_dict_round_trips() -> None:
 def test_detail_knob_is_monotonic() -> None:
     values = [MeshSettings(detail_factor=d).overdraw_per_vertex() for d in (0.001, 0.01, 0.05)]
     assert values == sorted(values) and values[0] < 1e-3 and values[-1] > 1.0
+
+
+def test_text_values_are_read_as_their_fields_types() -> None:
+    s = MeshSettings().with_text_values(
+        {"alpha_threshold": "12", "detail_factor": "1e-3", "hull_steiner_points": "true",
+         "island_policy": "largest", "padding": " 3 "}
+    )  # fmt: skip
+    assert (s.alpha_threshold, s.detail_factor, s.hull_steiner_points) == (12, 0.001, True)
+    assert (s.island_policy, s.padding) == (IslandPolicy.LARGEST, 3)
+    with pytest.raises(InvalidParametersError) as err:
+        MeshSettings().with_text_values({"alpha_threshold": "lots", "nope": "1"})
+    assert set(err.value.details["fields"]) == {"nope"}  # unknown names are reported first
+    with pytest.raises(InvalidParametersError) as err:
+        MeshSettings().with_text_values({"alpha_threshold": "lots"})
+    assert "alpha_threshold" in err.value.details["fields"]

@@ -201,21 +201,9 @@ def _layer_settings(specs: list[str], base: MeshSettings) -> dict[str, MeshSetti
                 f"--layer {spec!r}: expected NAME:KEY=VALUE[,KEY=VALUE], "
                 "e.g. 'hair:detail_factor=0.005'"
             )
-        values = base.to_dict()
-        for pair in pairs.split(","):
-            key, _, value = pair.partition("=")
-            values[key.strip()] = _number(value.strip())
-        out[name] = MeshSettings.from_mapping(values)
+        values = dict(pair.partition("=")[::2] for pair in pairs.split(","))
+        out[name] = base.with_text_values({k.strip(): v for k, v in values.items()})
     return out
-
-
-def _number(text: str) -> object:
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            continue
-    return {"true": True, "false": False}.get(text.lower(), text)
 
 
 def _report(result: ExportResult, seconds: float) -> dict[str, object]:

@@ -55,6 +55,7 @@ and saves more overdraw than its vertices cost (same rule as the detail knob);
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -173,6 +174,17 @@ class MeshSettings:
         """
         return (DETAIL_SCALE * self.detail_factor) ** 2
 
+    def with_text_values(self, values: Mapping[str, str]) -> MeshSettings:
+        """A validated copy with some fields given as text (``--layer`` flags, layer-name
+        tags): each value is read as its field's type (``"12"``, ``"0.005"``,
+        ``"true"``, ``"largest"``); unknown names and unreadable values are refused with
+        :class:`InvalidParametersError` like any bad value."""
+        kinds = {f.name: type(f.default) for f in fields(self)}
+        merged = self.to_dict()
+        for name, text in values.items():
+            merged[name] = _read_text(text.strip(), kinds.get(name, str))
+        return MeshSettings.from_mapping(merged)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-safe mapping, in field order (stable: used in cache keys)."""
         out = asdict(self)
@@ -188,6 +200,20 @@ class MeshSettings:
 def parameter_ranges() -> dict[str, tuple[float, float]]:
     """Each numeric setting's inclusive (low, high) range (for schemas and forms)."""
     return dict(_RANGES)
+
+
+def _read_text(text: str, kind: type) -> object:
+    """``text`` as a value of ``kind``, or ``text`` itself when it does not read as one
+    (validation then says what is wrong with it)."""
+    if kind is bool:
+        return {"true": True, "false": False, "1": True, "0": False}.get(text.lower(), text)
+    if kind in (int, float):
+        for reader in (int, float):
+            try:
+                return reader(text)
+            except ValueError:
+                continue
+    return text
 
 
 def _check_number(name: str, value: object, kind: type) -> str | None:

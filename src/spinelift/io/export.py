@@ -145,21 +145,14 @@ def export_document(
 
 def _settings_for(role: LayerRole, options: ExportOptions) -> MeshSettings:
     base = options.layer_settings.get(role.layer.name, options.settings)
-    fields = set(MeshSettings.__dataclass_fields__)
-    changes: dict[str, Any] = {k: v for k, v in role.tags.overrides.items() if k in fields}
+    names = set(MeshSettings.__dataclass_fields__)
+    changes = {k: v for k, v in role.tags.overrides.items() if k in names}
     if role.tags.pad is not None:
-        changes["padding"] = role.tags.pad
+        changes["padding"] = str(role.tags.pad)
     if not changes:
         return base
-    merged = {**base.to_dict(), **changes}
-    for key, value in changes.items():  # tag values are text: read them as numbers
-        if isinstance(value, str) and key not in ("island_policy", "hole_policy"):
-            try:
-                merged[key] = float(value) if "." in value else int(value)
-            except ValueError:
-                merged[key] = value
     try:
-        return MeshSettings.from_mapping(merged)
+        return base.with_text_values(changes)
     except InvalidParametersError as exc:
         raise InvalidParametersError(
             f"layer {role.layer.raw_name!r}: {exc.message}", details=exc.details
