@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from spinelift.core.polygon import ring_segments
 from spinelift.errors import TriangulationError
 
 FloatArray = npt.NDArray[np.float64]
@@ -69,15 +70,9 @@ def order_outline(vertices: FloatArray, triangles: IntArray, hull_start: int = 0
     order = np.asarray(outline + rest, dtype=np.int64)
     new_index = np.empty(len(vertices), dtype=np.int32)
     new_index[order] = np.arange(len(order), dtype=np.int32)
-    pairs = []
-    start = 0
-    for loop in loops:
-        idx = np.arange(start, start + len(loop))
-        pairs.append(np.stack([idx, np.roll(idx, -1)], axis=1))
-        start += len(loop)
     return Ordered(
         vertices=vertices[order],
         triangles=new_index[triangles],
         hull_count=len(loops[0]),
-        edges=np.concatenate(pairs).astype(np.int32),
+        edges=ring_segments([len(loop) for loop in loops]),
     )

@@ -316,6 +316,16 @@ def outline_problem(points: FloatArray, segments: npt.NDArray[np.int32]) -> str 
 
 def ring_is_simple(ring: FloatArray) -> bool:
     """Is the closed ring (n, 2) a simple polygon (no repeated vertex, no touching edges)?"""
-    n = len(ring)
-    idx = np.arange(n, dtype=np.int32)
-    return outline_problem(ring, np.stack([idx, np.roll(idx, -1)], axis=1)) is None
+    return outline_problem(ring, ring_segments([len(ring)])) is None
+
+
+def ring_segments(lengths: list[int]) -> npt.NDArray[np.int32]:
+    """(k, 2) int32 edges of closed rings stored one after another: ring ``i`` has
+    ``lengths[i]`` consecutive points, each joined to the next and the last to its first."""
+    pairs = []
+    start = 0
+    for n in lengths:
+        idx = np.arange(start, start + n)
+        pairs.append(np.stack([idx, np.roll(idx, -1)], axis=1))
+        start += n
+    return np.concatenate(pairs).astype(np.int32)

@@ -19,7 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import triangle as tr
 
-from spinelift.core.polygon import outline_problem
+from spinelift.core.outline import signed_area
+from spinelift.core.polygon import outline_problem, ring_segments
 from spinelift.errors import TriangulationError
 
 FloatArray = npt.NDArray[np.float64]
@@ -55,10 +56,10 @@ def triangulate(hull: FloatArray, holes: list[FloatArray], interior: InteriorSpe
     """Triangulate the region inside ``hull`` (k, 2) and outside each hole ring."""
     rings = [hull, *holes]
     outline = np.concatenate(rings).astype(np.float64)
-    segments = _ring_segments([len(r) for r in rings])
+    segments = ring_segments([len(r) for r in rings])
     _check_simple(outline, segments)
     hole_points = [_point_inside(h) for h in holes]
-    area = abs(_ring_area(hull)) - sum(abs(_ring_area(h)) for h in holes)
+    area = abs(signed_area(hull)) - sum(abs(signed_area(h)) for h in holes)
     if interior.count > 0 and interior.hull_steiner_points:
         max_area = max(area / (2.0 * interior.count), interior.min_triangle_area * 2.0)
         switches = f"pq{interior.min_angle:.3f}a{max_area:.6f}"
@@ -120,24 +121,9 @@ def _check_simple(points: FloatArray, segments: IntArray) -> None:
         )
 
 
-def _ring_segments(lengths: list[int]) -> IntArray:
-    pairs = []
-    start = 0
-    for n in lengths:
-        idx = np.arange(start, start + n)
-        pairs.append(np.stack([idx, np.roll(idx, -1)], axis=1))
-        start += n
-    return np.concatenate(pairs).astype(np.int32)
-
-
-def _ring_area(ring: FloatArray) -> float:
-    x, y = ring[:, 0], ring[:, 1]
-    return float(0.5 * (np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
-
-
 def _point_inside(ring: FloatArray) -> FloatArray:
     """A point strictly inside a simple ring: the centroid of its largest triangle."""
-    out = tr.triangulate({"vertices": ring, "segments": _ring_segments([len(ring)])}, "p")
+    out = tr.triangulate({"vertices": ring, "segments": ring_segments([len(ring)])}, "p")
     tris = np.asarray(out["vertices"])[np.asarray(out["triangles"])]
     cross = np.abs(
         (tris[:, 1, 0] - tris[:, 0, 0]) * (tris[:, 2, 1] - tris[:, 0, 1])
