@@ -25,6 +25,7 @@ exit codes, the services to HTTP statuses and seed 004's error body
     │   ├── FetchError                     FETCH_FAILED
     │   └── MeshServiceUnavailableError    MESH_SERVICE_UNAVAILABLE
     ├── AuthenticationError                UNAUTHORIZED
+    ├── RateLimitedError                   RATE_LIMITED
     ├── RequestTooLargeError               REQUEST_TOO_LARGE
     ├── ConflictError                      CONFLICT
     ├── StorageError                       STORAGE_ERROR
@@ -156,6 +157,13 @@ class AuthenticationError(SpineLiftError):
     """Missing or wrong credentials (service token, user token)."""
 
     code: ClassVar[str] = "UNAUTHORIZED"
+
+
+class RateLimitedError(SpineLiftError):
+    """Too many attempts (sign-ins, uploads) in the current window; try again after
+    ``details["retry_after"]`` seconds (also the ``Retry-After`` header)."""
+
+    code: ClassVar[str] = "RATE_LIMITED"
 
 
 class RequestTooLargeError(SpineLiftError):

@@ -4,7 +4,8 @@ Contract of :func:`install`: a :class:`~spinelift.errors.SpineLiftError` is answ
 the status of the first matching row of the app's table (see :func:`status_table`), its
 ``code``, ``message`` and ``details``; invalid requests are 422 ``INVALID_PARAMETERS``
 with ``details.fields``; Starlette's HTTP errors keep their status; a Redis error is 503
-``SERVICE_UNAVAILABLE`` with ``Retry-After: 5``. Never a traceback: anything else is left
+``SERVICE_UNAVAILABLE`` with ``Retry-After: 5``; a rate limit is 429 ``RATE_LIMITED`` with
+``Retry-After`` (its ``details["retry_after"]``). Never a traceback: anything else is left
 to :class:`~spinelift.http.middleware.RequestContext` (logged, 500 ``INTERNAL_ERROR``).
 """
 
@@ -20,7 +21,12 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from spinelift.errors import AuthenticationError, JobNotFoundError, SpineLiftError
+from spinelift.errors import (
+    AuthenticationError,
+    JobNotFoundError,
+    RateLimitedError,
+    SpineLiftError,
+)
 from spinelift.jobs.jsonlog import request_id_var
 
 log = logging.getLogger(__name__)
@@ -30,9 +36,16 @@ _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_ME
 
 
 def status_table(*extra: tuple[type[SpineLiftError], int]) -> StatusTable:
-    """``AuthenticationError`` 401, ``JobNotFoundError`` 404, then ``extra`` (most specific
-    first: the first ``isinstance`` match wins), then any other ``SpineLiftError`` 422."""
-    return ((AuthenticationError, 401), (JobNotFoundError, 404), *extra, (SpineLiftError, 422))
+    """``AuthenticationError`` 401, ``JobNotFoundError`` 404, ``RateLimitedError`` 429, then
+    ``extra`` (most specific first: the first ``isinstance`` match wins), then any other
+    ``SpineLiftError`` 422."""
+    return (
+        (AuthenticationError, 401),
+        (JobNotFoundError, 404),
+        (RateLimitedError, 429),
+        *extra,
+        (SpineLiftError, 422),
+    )
 
 
 def status_for(exc: SpineLiftError, table: StatusTable) -> int:
@@ -74,14 +87,15 @@ def install(
     """Register the handlers on ``app``.
 
     ``auth_scheme`` is the ``WWW-Authenticate`` value of a 401; an error of a
-    ``retry_after`` kind carries ``Retry-After`` (its ``details["retry_after"]``, else 5);
+    ``retry_after`` kind, and every :class:`RateLimitedError`, carries ``Retry-After`` (its
+    ``details["retry_after"]``, else 5);
     ``redis_name`` names Redis in the 503 message (``"the {redis_name} is unreachable"``).
     """
 
     @app.exception_handler(SpineLiftError)
     async def spinelift_error(request: Request, exc: SpineLiftError) -> JSONResponse:
         headers: dict[str, str] = {}
-        if retry_after and isinstance(exc, retry_after):
+        if isinstance(exc, (*retry_after, RateLimitedError)):
             headers["Retry-After"] = str(exc.details.get("retry_after", 5))
         if isinstance(exc, AuthenticationError):
             headers["WWW-Authenticate"] = auth_scheme

@@ -23,7 +23,7 @@ async def read_generate_request(request: Request, request_id: str, max_size: int
     if content_type == "application/json":
         try:
             raw = await request.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise _invalid({"body": f"not valid JSON: {exc}"}) from exc
         body = GenerateJson.model_validate(raw)
         return MeshRequest(
@@ -60,7 +60,7 @@ def _parameters(text: str | None) -> dict[str, Any]:
         return {}
     try:
         raw = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise _invalid({"parameters": f"not valid JSON: {exc}"}) from exc
     try:
         return _explicit(MeshParameters.model_validate(raw))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from spinelift.errors import AuthenticationError
@@ -12,6 +12,12 @@ from spinelift.web.auth import TokenClaims
 from spinelift.web.runtime import WebRuntime
 
 _bearer = HTTPBearer(auto_error=False)
+
+MAX_ID = 2**31 - 1
+"""the largest id a row can have: ids are PostgreSQL ``integer`` columns (SQLite's are wider)"""
+
+IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
+"""An id in a path (``project_id: IdPath``): a number no row can have is a 422, not a 500."""
 
 
 def get_runtime(request: Request) -> WebRuntime:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from spinelift.errors import ConflictError, RequestTooLargeError, SpineLiftError, StorageError
 from spinelift.http import errors as http_errors
@@ -38,3 +40,15 @@ STATUS = http_errors.status_table(
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``: 401s ask for a ``Bearer`` token."""
     http_errors.install(app, table=STATUS, auth_scheme="Bearer", redis_name="broker")
+
+    @app.exception_handler(DataError)
+    async def data_refused(request: Request, exc: DataError) -> JSONResponse:
+        # PostgreSQL refuses a value it cannot store (a NUL character in text, a number
+        # beyond its column): the request's data, not a fault of ours
+        return http_errors.error_response(
+            422,
+            "INVALID_PARAMETERS",
+            "the request holds a value that cannot be stored"
+            " (a NUL character, or a number out of range)",
+            {"fields": {}},
+        )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from spinelift.web import auth_service
 from spinelift.web.deps import ClaimsDep, RuntimeDep, UserIdDep
+from spinelift.web.ratelimit import RateLimitsDep, client_ip
 from spinelift.web.schemas import Credentials, SignInBody, TokenOut, UserOut
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -18,9 +19,19 @@ async def signup(runtime: RuntimeDep, body: Credentials) -> UserOut:
     return UserOut.model_validate(user)
 
 
-@router.post("/auth/signin", summary="Exchange e-mail and password for an access token")
-async def signin(runtime: RuntimeDep, body: SignInBody) -> TokenOut:
-    return await run_in_threadpool(auth_service.sign_in, runtime, body)
+@router.post(
+    "/auth/signin",
+    summary="Exchange e-mail and password for an access token",
+    responses={429: {"description": "too many attempts (RATE_LIMITED, Retry-After)"}},
+)
+async def signin(
+    request: Request, runtime: RuntimeDep, limits: RateLimitsDep, body: SignInBody
+) -> TokenOut:
+    ip = client_ip(request)
+    await run_in_threadpool(limits.signin_attempt, body.email, ip)  # before the password
+    token = await run_in_threadpool(auth_service.sign_in, runtime, body)
+    await run_in_threadpool(limits.signin_succeeded, body.email, ip)
+    return token
 
 
 @router.post(

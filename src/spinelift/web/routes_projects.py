@@ -9,7 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from spinelift.http.deps import RequestIdDep
 from spinelift.web import project_service, upload_service
-from spinelift.web.deps import RuntimeDep, UserIdDep
+from spinelift.web.deps import MAX_ID, IdPath, RuntimeDep, UserIdDep
+from spinelift.web.ratelimit import UploadLimit
 from spinelift.web.schemas import Accepted, ProjectCreate, ProjectList, ProjectOut, ProjectUpdate
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
@@ -25,25 +26,25 @@ async def list_projects(
     runtime: RuntimeDep,
     user_id: UserIdDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ProjectList:
     return await run_in_threadpool(project_service.list_projects, runtime, user_id, limit, offset)
 
 
 @router.get("/{project_id}", summary="One project")
-async def get(runtime: RuntimeDep, user_id: UserIdDep, project_id: int) -> ProjectOut:
+async def get(runtime: RuntimeDep, user_id: UserIdDep, project_id: IdPath) -> ProjectOut:
     return await run_in_threadpool(project_service.get, runtime, user_id, project_id)
 
 
 @router.patch("/{project_id}", summary="Rename, describe or set default mesh parameters")
 async def update(
-    runtime: RuntimeDep, user_id: UserIdDep, project_id: int, body: ProjectUpdate
+    runtime: RuntimeDep, user_id: UserIdDep, project_id: IdPath, body: ProjectUpdate
 ) -> ProjectOut:
     return await run_in_threadpool(project_service.update, runtime, user_id, project_id, body)
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a project")
-async def delete(runtime: RuntimeDep, user_id: UserIdDep, project_id: int) -> Response:
+async def delete(runtime: RuntimeDep, user_id: UserIdDep, project_id: IdPath) -> Response:
     await run_in_threadpool(project_service.delete, runtime, user_id, project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -52,12 +53,14 @@ async def delete(runtime: RuntimeDep, user_id: UserIdDep, project_id: int) -> Re
     "/{project_id}/uploads",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Upload a PSD/PSB or PNG (sniffed by content) and queue its processing",
+    dependencies=[UploadLimit],
+    responses={429: {"description": "too many uploads (RATE_LIMITED, Retry-After)"}},
 )
 async def upload(
     runtime: RuntimeDep,
     user_id: UserIdDep,
     request_id: RequestIdDep,
-    project_id: int,
+    project_id: IdPath,
     file: Annotated[UploadFile, File(description="a PSD, PSB or PNG file")],
 ) -> Accepted:
     return await run_in_threadpool(
@@ -77,7 +80,7 @@ async def upload(
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}}},
 )
-async def export(runtime: RuntimeDep, user_id: UserIdDep, project_id: int) -> Response:
+async def export(runtime: RuntimeDep, user_id: UserIdDep, project_id: IdPath) -> Response:
     data = await run_in_threadpool(project_service.export_zip, runtime, user_id, project_id)
     return Response(
         data,
