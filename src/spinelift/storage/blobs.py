@@ -4,13 +4,17 @@ Keys are relative, slash-separated paths of ``[A-Za-z0-9._-]`` segments that do 
 start with a dot (``results/<sha>.json``, ``projects/12/layers/40.png``); anything
 else (``..``, absolute paths, spaces, a layer's own name) is refused with
 ``ValueError``, so a key never escapes the root and callers build keys from ids.
-A blob is either whole or absent: readers never see a half-written value.
+A blob is either whole or absent: readers never see a half-written value. A process
+killed while writing can leave a hidden temporary file (the local store's writes go to
+``.<name>.<hex>.tmp`` first): never a key, never listed or served, and removed by
+:meth:`LocalBlobStore.remove_stale_temporaries` (the Cleanup job calls it).
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -91,6 +95,20 @@ class LocalBlobStore:
             if path.is_file() and not path.name.startswith(".") and relative.startswith(prefix):
                 keys.append(relative)
         return sorted(keys)
+
+    def remove_stale_temporaries(self, older_than: float = 3600.0) -> int:
+        """Delete the temporary files of writes that never finished (their process was
+        killed), once ``older_than`` seconds old; returns how many were removed."""
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - older_than
+        removed = 0
+        for path in self.root.rglob(".*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        return removed
 
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*validate_key(key).split("/"))

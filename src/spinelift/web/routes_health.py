@@ -1,5 +1,11 @@
 """``GET /health``: seed 002's format over database, broker, storage and (when
-``MESH_SERVICE_URL`` is set) the mesh service; 503 when any dependency is unhealthy."""
+``MESH_SERVICE_URL`` is set) the mesh service.
+
+Any unhealthy dependency makes the status ``degraded``. The HTTP status is 503 only when
+a required one (database, broker, storage) is unhealthy; the mesh service is optional:
+while it is down, jobs that need it wait for it (they complete once it is back) and the
+app still serves everything else, so ``/health`` answers 200 ``degraded``.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +15,21 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from spinelift.http.health import all_healthy, health_document
+from spinelift.http.health import health_document, health_status_code
 from spinelift.web.deps import RuntimeDep
 from spinelift.web.runtime import WebRuntime
 
 router = APIRouter(tags=["health"])
 PROBE_KEY = "health/web-probe"
+REQUIRED = ("database", "broker", "storage")
+"""dependencies the app cannot serve without (503 when one is unhealthy)"""
 
 
 @router.get(
     "/health",
-    summary="Service, dependencies and process metrics (seed 002); 503 when degraded",
-    responses={503: {"description": "a dependency is unhealthy"}},
+    summary="Service, dependencies and process metrics (seed 002); 503 when a required "
+    "dependency is down",
+    responses={503: {"description": "the database, the broker or the storage is unhealthy"}},
 )
 async def health(runtime: RuntimeDep) -> JSONResponse:
     dependencies = await run_in_threadpool(check_dependencies, runtime)
@@ -34,7 +43,7 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
         dependencies=dependencies,
         peak_memory_fallback=False,
     )
-    return JSONResponse(body, status_code=200 if all_healthy(dependencies) else 503)
+    return JSONResponse(body, status_code=health_status_code(dependencies, REQUIRED))
 
 
 def check_dependencies(runtime: WebRuntime) -> dict[str, str]:

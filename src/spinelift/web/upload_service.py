@@ -1,6 +1,14 @@
 """Uploads: sniff the bytes (never trust the name or the content type), store them under
 an id-based blob key, record the upload, queue the ProcessPsd job.
 
+Whole or absent, whenever the process stops: the web server hands the route a file
+only once its whole body has arrived; the blob store writes atomically (a reader never
+sees part of a blob); the upload row and its job row are committed together, after the
+blob is stored. A stop between the blob and the rows leaves a blob no row refers to:
+never served, and deleted by the Cleanup job once an hour old (its key starts with the
+time it was stored). A stop after the commit leaves a queued job whose message may not
+have been sent: the workers' recovery pass sends it.
+
 Accepted: Photoshop documents (``8BPS`` + version 1 = PSD, 2 = PSB) and PNG images (the
 PNG signature). A PNG named ``.psd`` is accepted as the PNG it is: what the bytes are
 decides, not the name.
@@ -9,12 +17,14 @@ decides, not the name.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from spinelift.errors import RequestTooLargeError, UnsupportedDocumentError
-from spinelift.jobs.project_jobs import enqueue_process_psd
+from spinelift.jobs.project_jobs import create_process_psd, send_job
+from spinelift.storage.models import JobKind
 from spinelift.storage.repositories import Actor, UnitOfWork
 from spinelift.web.project_service import require_project
 from spinelift.web.runtime import WebRuntime
@@ -95,8 +105,8 @@ def upload(
         require_project(UnitOfWork(session, Actor.user(owner_id)), owner_id, project_id)
     data = read_limited(stream, runtime.settings.max_upload_size)
     kind = sniff(data[:32])
-    key = f"projects/{project_id}/uploads/{uuid.uuid4().hex}.{kind.extension}"
-    runtime.blobs.put(key, data)
+    key = upload_key(project_id, kind)
+    runtime.blobs.put(key, data)  # atomic: whole or absent
     with runtime.db.unit(Actor.user(owner_id)) as uow:
         require_project(uow, owner_id, project_id)  # still there (and still ours)
         row = uow.uploads.create(
@@ -108,11 +118,18 @@ def upload(
             sha256=hashlib.sha256(data).hexdigest(),
         )
         upload_id = row.id
-    job_id = enqueue_process_psd(
-        runtime.jobs,
-        owner_id=owner_id,
-        project_id=project_id,
-        upload_id=upload_id,
-        request_id=request_id,
-    )
+        job_id = create_process_psd(
+            uow,
+            owner_id=owner_id,
+            project_id=project_id,
+            upload_id=upload_id,
+            request_id=request_id,
+        )
+    send_job(runtime.jobs, job_id, JobKind.PROCESS_PSD.value, request_id=request_id)
     return Accepted(job_id=job_id, upload_id=upload_id)
+
+
+def upload_key(project_id: int, kind: Kind) -> str:
+    """``projects/<id>/uploads/<unix time>-<random hex>.<ext>``: ids and time only (the
+    time lets Cleanup tell an upload being recorded from one that never will be)."""
+    return f"projects/{project_id}/uploads/{int(time.time())}-{uuid.uuid4().hex}.{kind.extension}"
