@@ -36,8 +36,9 @@ demo: $(STAMP) ## draw the sample character as a PSD and convert it into build/d
 	@echo "demo: Spine project in $(DEMO)/hero (open hero.json in Spine; preview.png shows"
 	@echo "      every mesh), single-image meshes in $(DEMO)/mesh with previews in $(DEMO)/preview"
 
-runtimes: ## install the official Spine 4.2 runtimes (npm ci) and, as root, Chromium
+runtimes: ## install the official Spine 4.2 runtimes and web player (npm ci) and, as root, Chromium
 	bash tools/spine-check/setup.sh
+	bash tools/ui-vendor/setup.sh
 
 # pytest exits 5 when it collected no test: that is a failure here, never a pass
 test: $(STAMP) runtimes ## run the test suite (pytest, in parallel)
@@ -67,6 +68,10 @@ imports: $(STAMP)
 
 bench: $(STAMP) ## print mesh quality figures on the sample art
 	$(BIN)/python bench/mesh_quality.py
+
+.PHONY: load
+load: $(STAMP) ## load the web app: 20 users for 60 s, embedded and at scale (needs PostgreSQL, Redis)
+	$(BIN)/python -m bench.load --mode both --users 20 --duration 60
 
 clean: ## remove build output and tool caches (keeps .venv)
 	rm -rf build dist tests-output .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache

@@ -43,6 +43,11 @@ def _layer_out(layer: Layer, mesh: Mesh | None) -> LayerOut:
     )
 
 
+def layer_out(layer: Layer, mesh: Mesh | None) -> LayerOut:
+    """The API form of a layer row and its latest mesh."""
+    return _layer_out(layer, mesh)
+
+
 def require_layer(uow: UnitOfWork, owner_id: int, project_id: int, layer_id: int) -> Layer:
     layer = uow.layers.get_for_owner(owner_id, layer_id)
     if layer is None or layer.project_id != project_id:
@@ -99,3 +104,13 @@ def regenerate(
         request_id=request_id,
     )
     return Accepted(job_id=job_id, layer_id=layer_id)
+
+
+def layer_image(runtime: WebRuntime, owner_id: int, project_id: int, layer_id: int) -> bytes:
+    """The layer's PNG as extracted from the upload (its own pixels, before meshing)."""
+    with runtime.db.session(readonly=True) as session:
+        uow = UnitOfWork(session, Actor.user(owner_id))
+        key = require_layer(uow, owner_id, project_id, layer_id).image_key
+    if not key or not runtime.blobs.exists(key):
+        raise NotFoundError("the layer has no image", details={"layer_id": layer_id})
+    return runtime.blobs.get(key)
