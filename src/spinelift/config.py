@@ -35,20 +35,47 @@ MESH_SERVICE_URL                                            this mesh service; u
                                                             worker (see spinelift.jobs.mesh_client)
 SPINELIFT_MESH_SERVICE_TOKEN,     (unset)                   the ``X-Service-Token`` sent to it
 MESH_SERVICE_TOKEN
+SPINELIFT_MESH_BREAKER_THRESHOLD  5                         failed calls in a row that open the
+                                                            circuit to the mesh service
+SPINELIFT_MESH_BREAKER_RESET      30                        seconds before an open circuit lets one
+                                                            trial call through
 SPINELIFT_LOG_LEVEL               INFO                      log level of the JSON logs
+SPINELIFT_JOB_STALE_AFTER         30                        seconds without a heartbeat before a
+                                                            running job's worker is presumed lost
+                                                            (the job is queued and sent again)
+SPINELIFT_CLEANUP_INTERVAL        10                        seconds between two recovery passes of
+                                                            the workers (one at a time per Redis)
+SPINELIFT_BROKER_HEARTBEAT_TIMEOUT 15                       seconds of silence before Dramatiq
+                                                            treats a worker as dead and requeues
+                                                            its unacknowledged messages
+SPINELIFT_URL_ALLOW_HOSTS         (empty)                   hosts (comma-separated) image_url and
+                                                            callback_url may reach though private
+                                                            (an internal web app with callbacks)
+SPINELIFT_PUBLIC_URL              (unset)                   the web app's URL as the mesh service
+                                                            sees it: delegated jobs then get
+                                                            signed progress callbacks there
+SPINELIFT_STORAGE_BACKEND         local                     local (<data_dir>/blobs) or s3
+SPINELIFT_S3_BUCKET               (unset)                   the bucket (needed with s3)
+SPINELIFT_S3_PREFIX               (empty)                   key prefix inside the bucket
+SPINELIFT_S3_ENDPOINT_URL         (unset)                   MinIO, Ceph, R2...; unset: AWS
+SPINELIFT_S3_REGION               (unset)                   region; credentials come from boto3's
+                                                            usual chain (AWS_ACCESS_KEY_ID...)
 ================================  ========================  ========================================
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from spinelift import __version__
 
 MIB = 1024 * 1024
+MESH_PROGRESS_PATH = "/api/v1/mesh/progress"
+"""the web app's endpoint receiving the mesh service's signed progress callbacks"""
 
 
 class AppSettings(BaseSettings):
@@ -74,6 +101,39 @@ class AppSettings(BaseSettings):
         ),
     )
     log_level: str = "INFO"
+    job_stale_after: float = Field(default=30.0, gt=0)
+    """seconds without a heartbeat after which a running job's worker is presumed lost"""
+    cleanup_interval: float = Field(default=10.0, gt=0)
+    """seconds between two recovery passes (lost messages, lost workers) of the workers"""
+    broker_heartbeat_timeout: float = Field(default=15.0, gt=0)
+    """seconds of silence after which Dramatiq requeues a worker's unacknowledged messages"""
+    callback_secret: str | None = None
+    """HMAC key of progress callbacks: the mesh service signs with it, the web app checks"""
+    public_url: str | None = None
+    """the web app's base URL as the mesh service reaches it (signed progress callbacks)"""
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where the local blob store keeps uploads and results."""
+        return self.data_dir / "blobs"
+
+    def mesh_callback_url(self) -> str | None:
+        """Where the mesh service sends a delegated job's progress: the web app's signed
+        endpoint, when both its public URL and the shared callback secret are set."""
+        if not (self.public_url and self.callback_secret):
+            return None
+        return self.public_url.rstrip("/") + MESH_PROGRESS_PATH
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> AppSettings:
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ValueError("SPINELIFT_STORAGE_BACKEND=s3 needs SPINELIFT_S3_BUCKET")
+        return self
 
 
 class ServiceSettings(AppSettings):
@@ -85,7 +145,6 @@ class ServiceSettings(AppSettings):
     public_docs: bool = False
     """serve /docs and /openapi.json without the token (development); by default they
     need it like every endpoint but /health*"""
-    callback_secret: str | None = None
     max_image_dimension: int = Field(default=4096, ge=1)
     max_image_pixels: int = Field(default=4096 * 4096, ge=1)
     max_request_size: int = Field(default=100 * MIB, ge=1)
@@ -99,6 +158,9 @@ class ServiceSettings(AppSettings):
     fetch_timeout: float = Field(default=10.0, gt=0)
     callback_attempts: int = Field(default=5, ge=1)
     url_allow_private: bool = False
+    url_allow_hosts: str = ""
+    mesh_breaker_threshold: int = Field(default=5, ge=1)
+    mesh_breaker_reset: float = Field(default=30.0, gt=0)
     mesh_service_token: str | None = Field(
         default=None,
         validation_alias=AliasChoices(
@@ -106,10 +168,9 @@ class ServiceSettings(AppSettings):
         ),
     )
 
-    @property
-    def blob_dir(self) -> Path:
-        """Where the local blob store keeps uploads and results."""
-        return self.data_dir / "blobs"
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """``url_allow_hosts`` as a tuple of host names."""
+        return tuple(h.strip() for h in self.url_allow_hosts.split(",") if h.strip())
 
     @property
     def queue_name(self) -> str:

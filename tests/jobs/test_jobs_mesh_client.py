@@ -27,6 +27,7 @@ from spinelift.errors import (
 from spinelift.io.image import encode_png
 from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.events import project_snapshot
+from spinelift.jobs.jsonlog import log_context
 from spinelift.jobs.mesh_client import CircuitBreaker, MeshServiceClient
 from spinelift.service import create_app
 from spinelift.storage.models import Job
@@ -100,6 +101,7 @@ class FakeService:
     failed_error: dict[str, Any] | None = None
     submit_error: tuple[int, dict[str, Any]] | None = None
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
+    request_ids: list[str | None] = field(default_factory=list)
     polls: int = 0
 
 
@@ -121,6 +123,7 @@ def fake() -> Iterator[FakeService]:
             if length:
                 self.rfile.read(length)
             state.requests.append((self.command, self.path, self.headers.get("X-Service-Token")))
+            state.request_ids.append(self.headers.get("X-Request-ID"))
             if state.fail_next > 0:
                 state.fail_next -= 1
                 self._answer(500, {"error": {"code": "INTERNAL_ERROR", "message": "boom"}})
@@ -176,6 +179,16 @@ def test_client_submits_polls_and_returns_the_attachment_with_the_token(fake: Fa
     ]
     assert "wait=" in fake.requests[1][1]
     assert {token for _, _, token in fake.requests} == {"tok"}
+
+
+def test_client_carries_the_request_id_of_the_job_to_every_call(fake: FakeService) -> None:
+    _client(fake.url).mesh(b"png", {}, "job-0")
+    assert set(fake.request_ids) == {None}  # outside a request: no made-up id
+    fake.request_ids.clear()
+    fake.polls = 0
+    with log_context(request_id="req-7f3a", job_id="job-1"):
+        _client(fake.url).mesh(b"png", {}, "job-1")
+    assert len(fake.request_ids) >= 3 and set(fake.request_ids) == {"req-7f3a"}
 
 
 def test_client_retries_500s_then_succeeds(fake: FakeService) -> None:
@@ -295,23 +308,41 @@ def test_generate_mesh_with_a_mesh_service_stores_the_same_mesh_keys(
     assert remote["overdraw"] == pytest.approx(local["overdraw"], abs=0.05)
 
 
-def test_generate_mesh_is_retried_while_the_mesh_service_is_down(project_setup: Setup) -> None:
-    """Breaker open: not final; Dramatiq retries (the row requeued each time) until
-    MAX_ATTEMPTS, then the layer fails as INTERNAL_ERROR naming the cause."""
+def test_generate_mesh_waits_while_the_mesh_service_is_down(
+    project_setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Breaker open: not the job's fault. The job goes back to queued without counting
+    the attempt, its message delayed; once older than MESH_SERVICE_WAIT it fails as
+    MESH_SERVICE_UNAVAILABLE (attempts: the one that found the service still down)."""
     s = project_setup
     breaker = CircuitBreaker(failure_threshold=1, reset_after=3600.0)
     breaker.record_failure()  # already open: every call fails fast
     client = MeshServiceClient("http://127.0.0.1:9", TOKEN, breaker=breaker)
-    pj.configure(replace(s.deps, mesh_client=client))
+    deps = replace(s.deps, mesh_client=client)
+    pj.configure(deps)
     rgba = np.zeros((20, 20, 4), dtype=np.uint8)
     rgba[5:15, 5:15] = (1, 2, 3, 255)
     owner, project_id, upload_id = s.new_project(psd=encode_png(rgba))
-    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
-    s.run_worker()
+    psd_job = pj.enqueue_process_psd(
+        s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id
+    )
+    pj.run_process_psd(deps, psd_job)
     with s.db.session(readonly=True) as session:
-        job = session.scalars(
-            select(Job).where(Job.project_id == project_id, Job.kind == "generate_mesh")
+        job_id = session.scalars(
+            select(Job.job_id).where(Job.project_id == project_id, Job.kind == "generate_mesh")
         ).one()
-        assert job.status == "failed" and job.attempts == pj.MAX_ATTEMPTS
-        assert job.error is not None and job.error["code"] == "INTERNAL_ERROR"
-        assert "MESH_SERVICE_UNAVAILABLE" in job.error["message"]
+    s.broker.flush_all()
+    pj.run_generate_mesh(deps, job_id)
+    with s.db.unit(Actor.system()) as uow:
+        job = uow.jobs.require(job_id)
+        assert (job.status, job.attempts) == ("queued", 0)
+        assert job.message.startswith("Waiting for the mesh service: MESH_SERVICE_UNAVAILABLE")
+    assert s.broker.queues[pj.QUEUE_NAME].qsize() == 0
+    assert s.broker.queues[pj.QUEUE_NAME + ".DQ"].qsize() == 1  # sent again, delayed
+    monkeypatch.setattr(pj, "MESH_SERVICE_WAIT", 0.0)
+    pj.run_generate_mesh(deps, job_id)
+    with s.db.unit(Actor.system()) as uow:
+        job = uow.jobs.require(job_id)
+        assert (job.status, job.attempts) == ("failed", 1)
+        assert job.error is not None and job.error["code"] == "MESH_SERVICE_UNAVAILABLE"
+        assert job.error["details"]["cause"] == "MESH_SERVICE_UNAVAILABLE"

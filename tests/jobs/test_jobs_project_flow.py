@@ -13,13 +13,20 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
+from spinelift.io.export import ExportOptions, export_document
 from spinelift.io.image import encode_png
+from spinelift.io.psd import read_psd
 from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.events import project_snapshot
 from spinelift.jobs.project_export import build_export_zip
 from spinelift.storage.models import Job, Layer, Mesh, Notification
 from spinelift.storage.repositories import Actor
-from tests.jobs.project_support import SAMPLE_LAYERS, Setup, project_setup_fixture  # noqa: F401
+from tests.jobs.project_support import (  # noqa: F401
+    SAMPLE_LAYERS,
+    Setup,
+    project_setup_fixture,
+    sample_psd,
+)
 from tests.storage.conftest import _migrated, database, postgres_databases  # noqa: F401
 
 
@@ -172,9 +179,9 @@ def test_a_job_whose_worker_died_too_often_fails(project_setup: Setup) -> None:
     )
     s.broker.flush_all()
     with s.db.unit(Actor.system()) as uow:
-        for _ in range(pj.MAX_ATTEMPTS):
+        for _ in range(pj.MAX_WORKER_LOSSES):
             uow.jobs.claim(job_id)
-            if _ < pj.MAX_ATTEMPTS - 1:
+            if _ < pj.MAX_WORKER_LOSSES - 1:
                 uow.jobs.requeue(job_id)
     assert pj.resend_stale(s.deps, older_than=0) == 0
     with s.db.unit(Actor.system()) as uow:
@@ -240,7 +247,7 @@ def test_cleanup_deletes_orphan_layer_blobs_and_keeps_the_rest(project_setup: Se
     s.run_worker()
     s.deps.blobs.put(f"projects/{project_id}/layers/999999.png", b"orphan")
     counts = pj.run_cleanup(s.deps)
-    assert counts == {"failed": 0, "resent": 0, "blobs_deleted": 1}
+    assert counts == {"failed": 0, "resent": 0, "blobs_deleted": 1, "temporaries_deleted": 0}
     assert len(s.deps.blobs.list_keys(f"projects/{project_id}/layers/")) == SAMPLE_LAYERS
 
 
@@ -264,6 +271,26 @@ def test_the_export_zip_holds_skeleton_json_and_atlas(project_setup: Setup) -> N
     ]
     assert len(attachments) == SAMPLE_LAYERS
     assert all(a.get("type") == "mesh" for a in attachments)
+
+
+def test_the_web_export_rigs_the_character_exactly_as_the_cli_does(project_setup: Setup) -> None:
+    """Bones from [bone] groups, slots, skins, folders and meshes survive the trip
+    through the database: the zip equals `spinelift convert` of the same PSD."""
+    s = project_setup
+    owner, project_id, upload_id = s.new_project(name="hero")
+    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    s.run_worker()
+    with zipfile.ZipFile(io.BytesIO(build_export_zip(s.deps, owner, project_id))) as archive:
+        web = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith(".json"))))
+    cli_out, psd = s.tmp / "cli", s.tmp / "hero.psd"
+    psd.write_bytes(sample_psd(s.tmp))
+    export_document(read_psd(psd), cli_out, ExportOptions(workers=1))
+    cli = json.loads(next(cli_out.glob("*.json")).read_text())
+    bones = {bone["name"] for bone in web["bones"]}
+    assert {"arm_left", "head", "arm_right"} <= bones  # the sample's [bone:...] groups
+    assert web["bones"] == cli["bones"]
+    assert web["slots"] == cli["slots"]
+    assert web["skins"] == cli["skins"]  # attachment names (folders), paths and meshes
 
 
 def test_a_png_upload_becomes_a_one_layer_project(project_setup: Setup) -> None:

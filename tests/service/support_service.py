@@ -76,6 +76,7 @@ def worker_env(settings: ServiceSettings) -> dict[str, str]:
         "SPINELIFT_KEY_PREFIX": settings.key_prefix,
         "SPINELIFT_DATA_DIR": str(settings.data_dir),
         "SPINELIFT_URL_ALLOW_PRIVATE": "true" if settings.url_allow_private else "false",
+        "SPINELIFT_URL_ALLOW_HOSTS": settings.url_allow_hosts,
         "SPINELIFT_CALLBACK_SECRET": settings.callback_secret or "",
         "SPINELIFT_CALLBACK_ATTEMPTS": str(settings.callback_attempts),
         "SPINELIFT_JOB_RETRIES": str(settings.job_retries),

@@ -15,7 +15,8 @@ from spinelift.core.settings import MeshSettings
 from spinelift.jobs.broker import redis_client, require_redis_url
 from spinelift.jobs.notify import CallbackNotifier, Notifier
 from spinelift.net.ssrf import UrlPolicy
-from spinelift.storage.blobs import BlobStore, LocalBlobStore
+from spinelift.storage.blob_factory import blob_store_for
+from spinelift.storage.blobs import BlobStore
 from spinelift.storage.job_store import JobStore
 
 MeshBuilder = Callable[..., Mesh]
@@ -45,6 +46,7 @@ def url_policy(settings: ServiceSettings) -> UrlPolicy:
     """The SSRF policy for ``image_url`` and ``callback_url``."""
     return UrlPolicy(
         allow_private=settings.url_allow_private,
+        allow_hosts=settings.allowed_hosts(),
         timeout=settings.fetch_timeout,
         max_bytes=settings.max_request_size,
     )
@@ -60,7 +62,7 @@ def build_context(settings: ServiceSettings) -> JobContext:
     return JobContext(
         settings=settings,
         store=job_store(settings),
-        blobs=LocalBlobStore(settings.blob_dir),
+        blobs=blob_store_for(settings),
         notifier=CallbackNotifier(
             url_policy(settings),
             secret=settings.callback_secret,

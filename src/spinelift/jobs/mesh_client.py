@@ -4,7 +4,13 @@
 ``image`` + ``parameters`` JSON + ``job_id``), long-polls its status
 (``GET /api/v1/mesh/{id}/status?wait=S``) until ``completed`` or ``failed``, and reads
 the Spine attachment JSON (``GET /api/v1/mesh/{id}/result``), every request with the
-``X-Service-Token``. The mesh service is operator-configured (an internal host), so the
+``X-Service-Token`` (and the ``X-Request-ID`` of the user's request that queued the job,
+so one id follows it through both services' logs). With a ``callback_url``
+(``SPINELIFT_PUBLIC_URL`` + the shared ``SPINELIFT_CALLBACK_SECRET``) the service also
+posts each stage's progress, signed, to
+the web app's ``POST /api/v1/mesh/progress``, which relays it to the project's live
+events; the long poll stays the source of the result (a lost callback loses nothing).
+The mesh service is operator-configured (an internal host), so the
 client does not go through the SSRF guard of :mod:`spinelift.net`: plain ``httpx`` with
 timeouts.
 
@@ -43,6 +49,7 @@ from spinelift.errors import (
     MeshServiceUnavailableError,
     SpineLiftError,
 )
+from spinelift.jobs.jsonlog import request_id_var
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 POLL_WAIT = 20
@@ -152,9 +159,11 @@ class MeshServiceClient:
         max_wait: float = 900.0,
         breaker: CircuitBreaker | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        callback_url: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.callback_url = callback_url
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.base_delay = base_delay
@@ -171,13 +180,18 @@ class MeshServiceClient:
         MeshServiceUnavailableError with ``details["retryable"]`` (service unreachable).
         """
         headers = {"X-Service-Token": self.token} if self.token else {}
+        if request_id := request_id_var.get():  # the user's request, carried along
+            headers["X-Request-ID"] = request_id
+        form = {"parameters": json.dumps(dict(parameters)), "job_id": job_id}
+        if self.callback_url:
+            form["callback_url"] = self.callback_url
         with httpx.Client(base_url=self.base_url, headers=headers, timeout=self.timeout) as client:
             accepted = self._request(
                 client,
                 "POST",
                 "/api/v1/mesh/generate",
                 files={"image": ("layer.png", png_bytes, "image/png")},
-                data={"parameters": json.dumps(dict(parameters)), "job_id": job_id},
+                data=form,
             )
             remote_id = str(accepted.get("job_id") or job_id)
             status = accepted
@@ -261,11 +275,24 @@ _BREAKERS_LOCK = threading.Lock()
 
 
 def client_for(
-    url: str | None, token: str | None, *, timeout: float = 30.0
+    url: str | None,
+    token: str | None,
+    *,
+    timeout: float = 30.0,
+    callback_url: str | None = None,
+    failure_threshold: int = 5,
+    reset_after: float = 30.0,
 ) -> MeshServiceClient | None:
-    """A client for ``url`` (None when unset); one breaker per URL and process."""
+    """A client for ``url`` (None when unset); one breaker per URL and process, opening
+    after ``failure_threshold`` failures in a row and trying again after ``reset_after`` s.
+
+    With ``callback_url`` the service also posts each job's progress there (signed)."""
     if not url:
         return None
     with _BREAKERS_LOCK:
-        breaker = _BREAKERS.setdefault(url.rstrip("/"), CircuitBreaker())
-    return MeshServiceClient(url, token, timeout=timeout, breaker=breaker)
+        breaker = _BREAKERS.setdefault(
+            url.rstrip("/"), CircuitBreaker(failure_threshold, reset_after)
+        )
+    return MeshServiceClient(
+        url, token, timeout=timeout, breaker=breaker, callback_url=callback_url
+    )

@@ -1,6 +1,7 @@
 """A project's Spine export (zip) rebuilt from the database and the blob store.
 
-The layers' PNGs, positions, opacity and blend modes become a
+The layers' PNGs, positions, opacity, blend modes and rig records (groups and
+``[tags]``: bones, slots, skins, folders) become a
 :class:`~spinelift.io.document.Document` again, and :func:`spinelift.io.export.
 export_document` writes the Spine project. Each layer is meshed again with the
 parameters of its latest stored mesh (meshing is deterministic: same pixels and
@@ -17,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import EmptyDocumentError, JobNotFoundError
-from spinelift.io.document import Document, Layer, LayerTags
+from spinelift.io.document import Document, Layer
 from spinelift.io.export import ExportOptions, export_document
 from spinelift.io.image import read_image
+from spinelift.io.layer_rig import rig_fields
 from spinelift.spine.paths import safe_path
 from spinelift.storage.models import JobKind, JobStatus, LayerStatus
 from spinelift.storage.models import Layer as LayerRow
@@ -45,6 +47,7 @@ class _LayerRow:
     has_mask: bool
     image_key: str
     parameters: dict[str, Any]
+    rig: dict[str, Any]
 
     @classmethod
     def of(cls, layer: LayerRow) -> _LayerRow:
@@ -61,6 +64,7 @@ class _LayerRow:
             layer.has_mask,
             layer.image_key or "",
             dict(layer.parameters),
+            dict(layer.rig or {}),
         )
 
 
@@ -95,7 +99,6 @@ def build_export_zip(deps: JobDeps, owner_id: int, project_id: int) -> bytes:
         layers.append(
             Layer(
                 name=layer_name,
-                raw_name=layer_name,
                 rgba=rgba,
                 left=row.x,
                 top=row.y,
@@ -104,11 +107,8 @@ def build_export_zip(deps: JobDeps, owner_id: int, project_id: int) -> bytes:
                 psd_blend_mode=row.blend_mode,
                 visible=row.visible,
                 has_mask=row.has_mask,
-                kind="pixel",
-                group_path=(),
-                group_tags=(),
-                tags=LayerTags(),
                 index=index,
+                **rig_fields(row.rig, layer_name),
             )
         )
         parameters = mesh_parameters or {**defaults, **row.parameters}

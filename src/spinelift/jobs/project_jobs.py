@@ -4,34 +4,44 @@ The database is the source of truth (``jobs`` rows: status, progress, attempts, 
 a Dramatiq message carries only a job id. Every actor starts by reading the row and
 does nothing unless the job is ``queued``, so a duplicated or redelivered message is
 harmless; the work's results are written in the same transaction that completes the
-job, so running a job twice never duplicates layers or meshes. A lost message is found
-by :func:`resend_stale` (run by the Cleanup job) and sent again from the row.
+job, so running a job twice never duplicates layers or meshes. While a job runs, its
+row's heartbeat is kept fresh (:class:`~spinelift.jobs.lease.JobLease`). Nothing is lost
+when a worker dies or a message is lost: the workers' periodic recovery pass
+(:mod:`spinelift.jobs.project_cleanup`, every ``SPINELIFT_CLEANUP_INTERVAL`` s) gives a
+dead worker's messages back to the queue, queues again the jobs whose heartbeat is older
+than ``SPINELIFT_JOB_STALE_AFTER`` and re-sends queued jobs whose message the broker no
+longer holds (a Redis that restarted empty, a send that failed).
 
 Failure policy (as the mesh service's): a :class:`~spinelift.errors.SpineLiftError` is
 final; any other exception requeues the row and is re-raised for Dramatiq to retry
-(with backoff) until :data:`MAX_ATTEMPTS`, then it is final as ``INTERNAL_ERROR``.
+(with backoff) until :data:`MAX_ATTEMPTS`, then it is final as ``INTERNAL_ERROR``. A job
+whose worker was lost is queued again until it has been tried :data:`MAX_WORKER_LOSSES`
+times (then ``JOB_TIMEOUT``: a job that keeps killing its worker is a poison pill).
 
 Meshing: in the worker (:func:`~spinelift.core.pipeline.build_mesh`) by default; with
 ``MESH_SERVICE_URL`` (+ ``MESH_SERVICE_TOKEN``) set, GenerateMesh sends the layer's PNG
 to that mesh service (:mod:`spinelift.jobs.mesh_client`) and stores the same keys
 (figures recomputed from the attachment; ``overdraw`` against the alpha-threshold mask,
 before island/hole policies). The service's engine errors are final like local ones; the
-service unreachable (retries spent, or its circuit breaker open) is a crash: the job is
-requeued and Dramatiq retries it.
+service unreachable (retries spent, or its circuit breaker open) is not the job's fault:
+the job is queued again without counting the attempt, its message delayed (1-30 s, or
+until the breaker lets a trial through), until it is :data:`MESH_SERVICE_WAIT` s old
+(then ``MESH_SERVICE_UNAVAILABLE``).
 
 Workers: ``dramatiq spinelift.jobs.project_jobs:setup_worker --queues spinelift-projects``
-builds the broker and :class:`JobDeps` from the environment (see :func:`setup_worker`).
+builds the broker and :class:`JobDeps` from the environment and starts the periodic
+recovery pass in every worker process (see :func:`setup_worker`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
+import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 import dramatiq
@@ -45,14 +55,17 @@ from spinelift.core.settings import MeshSettings
 from spinelift.errors import DocumentError, EmptyDocumentError, SpineLiftError
 from spinelift.io.document import Document
 from spinelift.io.image import encode_png, read_image
+from spinelift.io.layer_rig import rig_record
 from spinelift.io.png_document import PNG_SIGNATURE, read_png_bytes
 from spinelift.io.psd import read_psd
 from spinelift.jobs.broker import make_broker, redis_client, require_redis_url
 from spinelift.jobs.events import EventBus
 from spinelift.jobs.jsonlog import configure_logging, log_context
+from spinelift.jobs.lease import JobLease, heartbeat_every
 from spinelift.jobs.mesh_client import MeshServiceClient, client_for
 from spinelift.spine.attachment import mesh_attachment
-from spinelift.storage.blobs import BlobStore, LocalBlobStore
+from spinelift.storage.blob_factory import blob_store_for
+from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database, database_url_from_env
 from spinelift.storage.models import JobKind, JobStatus, LayerStatus, ProjectStatus
 from spinelift.storage.repositories import Actor, UnitOfWork
@@ -62,6 +75,10 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "spinelift-projects"
 MAX_ATTEMPTS = 3
 """attempts of a job that crashes (not a SpineLiftError) before it fails for good"""
+MAX_WORKER_LOSSES = 5
+"""attempts of a job whose worker keeps being lost before it fails (``JOB_TIMEOUT``)"""
+MESH_SERVICE_WAIT = 3600.0
+"""seconds a GenerateMesh job waits for an unreachable mesh service before it fails"""
 PROGRESS_INTERVAL = 0.5
 """seconds between two progress events (and job-row writes) of one mesh job"""
 STUCK_AFTER = 3600.0
@@ -71,11 +88,12 @@ ACTOR_PROCESS_PSD = "spinelift_process_psd"
 ACTOR_GENERATE_MESH = "spinelift_generate_mesh"
 ACTOR_CLEANUP = "spinelift_cleanup"
 ACTOR_NOTIFY_PROJECT = "spinelift_notify_project"
-_KIND_ACTORS = {
+KIND_ACTORS = {
     JobKind.PROCESS_PSD.value: ACTOR_PROCESS_PSD,
     JobKind.GENERATE_MESH.value: ACTOR_GENERATE_MESH,
+    JobKind.NOTIFICATION.value: ACTOR_NOTIFY_PROJECT,
 }
-_LAYER_KEY = re.compile(r"^projects/(\d+)/layers/(\d+)\.png$")
+"""the actor that runs each kind of job row (its message: the job id)"""
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,8 @@ class JobDeps:
     broker: dramatiq.Broker | None = None
     mesh_client: MeshServiceClient | None = None
     """set: GenerateMesh is delegated to this mesh service instead of run here"""
+    stale_after: float = 30.0
+    """seconds without a heartbeat after which a running job is presumed lost"""
 
 
 def layer_image_key(project_id: int, layer_id: int) -> str:
@@ -119,21 +139,34 @@ def deps_from_settings(settings: ServiceSettings, broker: dramatiq.Broker | None
     in the data dir), blobs in ``<data_dir>/blobs``, events on the settings' Redis."""
     return JobDeps(
         db=Database(database_url_from_env(settings.data_dir)),
-        blobs=LocalBlobStore(settings.blob_dir),
+        blobs=blob_store_for(settings),
         events=EventBus(redis_client(require_redis_url(settings)), prefix=settings.key_prefix),
         broker=broker,
-        mesh_client=client_for(settings.mesh_service_url, settings.mesh_service_token),
+        stale_after=settings.job_stale_after,
+        mesh_client=client_for(
+            settings.mesh_service_url,
+            settings.mesh_service_token,
+            callback_url=settings.mesh_callback_url(),
+            failure_threshold=settings.mesh_breaker_threshold,
+            reset_after=settings.mesh_breaker_reset,
+        ),
     )
 
 
 def setup_worker() -> None:
     """Dramatiq's entry (``dramatiq spinelift.jobs.project_jobs:setup_worker``): the Redis
-    broker of the settings becomes the global one, the actors are declared on it."""
+    broker of the settings becomes the global one, the actors are declared on it, and
+    every worker process takes part in the periodic recovery pass and hourly Cleanup
+    (:func:`spinelift.jobs.project_cleanup.add_recovery`)."""
+    from spinelift.jobs.project_cleanup import add_recovery  # it builds on this module
+
     settings = ServiceSettings()
     configure_logging(settings.log_level)
     broker = make_broker(settings)
     dramatiq.set_broker(broker)
-    configure(deps_from_settings(settings, broker))
+    deps = deps_from_settings(settings, broker)
+    configure(deps)
+    add_recovery(broker, deps, settings)
 
 
 def declare_actors(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor[Any, Any]]:
@@ -161,13 +194,23 @@ def declare_actors(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor[Any, Any
     return actors
 
 
-def _send(deps: JobDeps, actor_name: str, *args: Any, request_id: str | None = None) -> bool:
-    """Hand a message to the broker; ``False`` (logged) when it is unreachable: the job
-    row stays queued and :func:`resend_stale` sends it again later."""
+def _send(
+    deps: JobDeps,
+    actor_name: str,
+    *args: Any,
+    request_id: str | None = None,
+    delay: float | None = None,
+) -> bool:
+    """Hand a message to the broker (``delay``: seconds before it is delivered); ``False``
+    (logged) when it is unreachable: the job row stays queued and the recovery pass
+    sends it again later."""
     broker = deps.broker or dramatiq.get_broker()
     try:
         actor = declare_actors(broker)[actor_name]
-        actor.send_with_options(args=args, request_id=request_id or "")
+        options: dict[str, Any] = {"request_id": request_id or ""}
+        if delay is not None:
+            options["delay"] = int(delay * 1000)
+        actor.send_with_options(args=args, **options)
     except Exception as exc:  # the broker is transport: the DB row is what counts
         log.warning("message not sent", extra={"actor": actor_name, "error": str(exc)})
         return False
@@ -186,17 +229,44 @@ def enqueue_process_psd(
     request_id: str | None = None,
 ) -> str:
     """Create a ProcessPsd job row for the upload and send its message; the job id."""
-    job_id = f"psd-{project_id}-{uuid.uuid4().hex[:16]}"
     with deps.db.unit(Actor.user(owner_id)) as uow:
-        uow.jobs.create(
-            job_id,
-            JobKind.PROCESS_PSD,
-            payload={"upload_id": upload_id, "request_id": request_id},
-            user_id=owner_id,
+        job_id = create_process_psd(
+            uow,
+            owner_id=owner_id,
             project_id=project_id,
+            upload_id=upload_id,
+            request_id=request_id,
         )
-    _send(deps, ACTOR_PROCESS_PSD, job_id, request_id=request_id)
+    send_job(deps, job_id, JobKind.PROCESS_PSD.value, request_id=request_id)
     return job_id
+
+
+def create_process_psd(
+    uow: UnitOfWork,
+    *,
+    owner_id: int,
+    project_id: int,
+    upload_id: int,
+    request_id: str | None = None,
+) -> str:
+    """The ProcessPsd job row of an upload, in the caller's transaction (the upload row
+    and its job then exist together or not at all); send it with :func:`send_job` after
+    the commit. Returns the job id."""
+    job_id = f"psd-{project_id}-{uuid.uuid4().hex[:16]}"
+    uow.jobs.create(
+        job_id,
+        JobKind.PROCESS_PSD,
+        payload={"upload_id": upload_id, "request_id": request_id},
+        user_id=owner_id,
+        project_id=project_id,
+    )
+    return job_id
+
+
+def send_job(deps: JobDeps, job_id: str, kind: str, *, request_id: str | None = None) -> bool:
+    """Send the message of the committed job row ``job_id`` (of ``kind``); False when the
+    broker is unreachable (the recovery pass sends it later)."""
+    return _send(deps, KIND_ACTORS[kind], job_id, request_id=request_id)
 
 
 def enqueue_generate_mesh(
@@ -229,49 +299,21 @@ def enqueue_generate_mesh(
     return job_id
 
 
-def resend_stale(deps: JobDeps, *, older_than: float = 60.0) -> int:
-    """Send again the messages of queued jobs enqueued more than ``older_than`` s ago and
-    requeue (then send) processing jobs whose heartbeat is that old; a processing job
-    that already used :data:`MAX_ATTEMPTS` fails instead. Returns how many were sent."""
-    age = timedelta(seconds=older_than)
-    to_send: list[tuple[str, str, str | None]] = []
-    to_fail: list[tuple[str, str]] = []
-    with deps.db.unit(Actor.system("cleanup")) as uow:
-        stale = uow.jobs.find_stale(heartbeat_older_than=age, queued_older_than=age, limit=500)
-        for job in stale:
-            if job.kind not in _KIND_ACTORS:
-                continue
-            request_id = (job.payload or {}).get("request_id")
-            if job.status == JobStatus.PROCESSING.value:
-                if job.attempts >= MAX_ATTEMPTS:
-                    to_fail.append((job.job_id, job.kind))
-                    continue
-                uow.jobs.requeue(job.job_id, message="Queued again (worker lost)")
-            else:
-                uow.jobs.mark_enqueued(job.job_id)
-            to_send.append((job.job_id, job.kind, request_id))
-    for job_id, kind in to_fail:
-        error = _error("JOB_TIMEOUT", f"the worker was lost {MAX_ATTEMPTS} times")
-        _fail_job(deps, job_id, kind, error)
-    sent = 0
-    for job_id, kind, request_id in to_send:
-        sent += _send(deps, _KIND_ACTORS[kind], job_id, request_id=request_id)
-    return sent
-
-
 # --------------------------------------------------------------------------- actors
 
 
 def process_psd(job_id: str) -> None:
     """Actor body: extract the upload's layers and queue a mesh job per layer."""
-    with log_context(job_id=job_id):
-        run_process_psd(current_deps(), job_id)
+    deps = current_deps()
+    with log_context(job_id=job_id), _lease(deps, job_id):
+        run_process_psd(deps, job_id)
 
 
 def generate_mesh(job_id: str) -> None:
     """Actor body: mesh one layer and store a new mesh version."""
-    with log_context(job_id=job_id):
-        run_generate_mesh(current_deps(), job_id)
+    deps = current_deps()
+    with log_context(job_id=job_id), _lease(deps, job_id):
+        run_generate_mesh(deps, job_id)
 
 
 def cleanup() -> None:
@@ -279,9 +321,14 @@ def cleanup() -> None:
     run_cleanup(current_deps())
 
 
-def notify_project(project_id: int) -> None:
-    """Actor body: tell the owner that the project finished (once per processing run)."""
-    run_notify_project(current_deps(), project_id)
+def notify_project(ref: int | str) -> None:
+    """Actor body: tell the owner that the project finished (once per processing run).
+    ``ref``: the Notification job's id (or, from older senders, the project's id)."""
+    run_notify_project(current_deps(), ref)
+
+
+def _lease(deps: JobDeps, job_id: str) -> JobLease:
+    return JobLease(deps.db, job_id, every=heartbeat_every(deps.stale_after))
 
 
 # --------------------------------------------------------------------------- ProcessPsd
@@ -369,6 +416,7 @@ def _store_layers(
                         "blend_mode": layer.blend_mode,
                         "visible": layer.visible,
                         "has_mask": layer.has_mask,
+                        "rig": rig_record(layer),
                         "upload_id": upload_id,
                     }
                     for position, layer in enumerate(document.layers)
@@ -437,6 +485,9 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
                 "width": mesh.width,
                 "height": mesh.height,
             }
+    except MeshServiceDownError as exc:
+        _wait_for_mesh_service(deps, job_id, attempts, exc)
+        return
     except SpineLiftError as exc:
         _fail_job(deps, job_id, JobKind.GENERATE_MESH.value, exc.to_dict()["error"])
         return
@@ -458,7 +509,50 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
 
 
 class MeshServiceDownError(RuntimeError):
-    """The mesh service could not be reached: not final, the job is retried."""
+    """The mesh service could not be reached: not final, the job waits for it."""
+
+    def __init__(self, message: str, *, code: str = "MESH_SERVICE_UNAVAILABLE") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _wait_for_mesh_service(
+    deps: JobDeps, job_id: str, attempts: int, exc: MeshServiceDownError
+) -> None:
+    """Queue the job again without counting this attempt and send its message delayed:
+    until the breaker lets a trial through (at least 1 s, at most 30 s, with jitter).
+    A job older than :data:`MESH_SERVICE_WAIT` fails as ``MESH_SERVICE_UNAVAILABLE``."""
+    with deps.db.unit(Actor.job(job_id)) as uow:
+        job = uow.jobs.require(job_id, lock=True)
+        if job.status != JobStatus.PROCESSING.value or job.attempts != attempts:
+            return  # superseded meanwhile
+        waited = (uow.jobs.clock() - job.created_at).total_seconds()
+        project_id, layer_id = job.project_id, job.layer_id
+        if waited < MESH_SERVICE_WAIT:
+            message = f"Waiting for the mesh service: {exc}"[:500]
+            # back to queued, this attempt not counted (the audit keeps it)
+            uow.jobs.transition(job_id, JobStatus.QUEUED, message=message, attempts=attempts - 1)
+            if layer_id is not None:
+                uow.layers.set_status(layer_id, LayerStatus.PENDING)
+    if waited >= MESH_SERVICE_WAIT:
+        error = _error(
+            "MESH_SERVICE_UNAVAILABLE",
+            f"the mesh service was unreachable for {waited:.0f} s: {exc}",
+            cause=exc.code,
+        )
+        _fail_job(deps, job_id, JobKind.GENERATE_MESH.value, error)
+        return
+    retry_in = deps.mesh_client.breaker.retry_in() if deps.mesh_client is not None else 0.0
+    delay = min(30.0, max(1.0, retry_in)) * random.uniform(1.0, 1.2)
+    log.warning(
+        "mesh service unavailable; job deferred",
+        extra={"code": exc.code, "error": str(exc), "delay": round(delay, 2)},
+    )
+    if project_id is not None and layer_id is not None:
+        _layer_event(
+            deps, project_id, layer_id, LayerStatus.PENDING, 0, "Waiting for the mesh service"
+        )
+    _send(deps, ACTOR_GENERATE_MESH, job_id, delay=delay)
 
 
 def _remote_mesh(
@@ -473,7 +567,10 @@ def _remote_mesh(
         attachment = client.mesh(png, settings.to_dict(), remote_job_id)
     except SpineLiftError as exc:
         if exc.details.get("retryable"):
-            raise MeshServiceDownError(str(exc)) from exc
+            raise MeshServiceDownError(str(exc), code=exc.code) from exc
+        if exc.details.get("remote_code") == "JOB_NOT_FOUND":
+            # the service forgot the job (its Redis restarted empty): submit it again
+            raise MeshServiceDownError(str(exc), code="JOB_NOT_FOUND") from exc
         raise
     width, height = attachment.get("width", 0), attachment.get("height", 0)
     flat = attachment.get("vertices") or []
@@ -540,7 +637,7 @@ def _retry_or_fail(deps: JobDeps, job_id: str, kind: str, attempts: int, exc: Ex
 def _fail_job(deps: JobDeps, job_id: str, kind: str, error: Mapping[str, Any]) -> None:
     """Fail the job and what it was working on (the project, or the layer)."""
     text = f"{error.get('code', 'INTERNAL_ERROR')}: {error.get('message', '')}"
-    finished: str | None = None
+    finished: tuple[str, str] | None = None
     with deps.db.unit(Actor.job(job_id)) as uow:
         job = uow.jobs.require(job_id, lock=True)
         if job.status not in (JobStatus.QUEUED.value, JobStatus.PROCESSING.value):
@@ -562,9 +659,10 @@ def _fail_job(deps: JobDeps, job_id: str, kind: str, error: Mapping[str, Any]) -
         _project_finished(deps, project_id, finished)
 
 
-def _finish_project(uow: UnitOfWork, project_id: int) -> str | None:
+def _finish_project(uow: UnitOfWork, project_id: int) -> tuple[str, str] | None:
     """When every layer is done, the processing project becomes completed (failed if no
-    layer made it). The project row is locked so two last layers never both miss it."""
+    layer made it) and its Notification job row is made: (the status, that job's id).
+    The project row is locked so two last layers never both miss it."""
     project = uow.projects.get_for_update(project_id)
     if project is None or project.status != ProjectStatus.PROCESSING.value:
         return None
@@ -577,19 +675,33 @@ def _finish_project(uow: UnitOfWork, project_id: int) -> str | None:
         uow.projects.set_status(
             project_id, ProjectStatus.FAILED, error=f"all {failed} layers failed to mesh"
         )
-        return ProjectStatus.FAILED.value
-    uow.projects.set_status(project_id, ProjectStatus.COMPLETED)
-    return ProjectStatus.COMPLETED.value
+        status = ProjectStatus.FAILED.value
+    else:
+        uow.projects.set_status(project_id, ProjectStatus.COMPLETED)
+        status = ProjectStatus.COMPLETED.value
+    # the Notification job row is made in this transaction: a lost message cannot lose it
+    notify_id = _notify_job_id(project_id, project.processing_started_at)
+    uow.jobs.create(
+        notify_id, JobKind.NOTIFICATION, user_id=project.owner_id, project_id=project_id
+    )
+    return status, notify_id
 
 
-def _project_finished(deps: JobDeps, project_id: int, status: str | None) -> None:
-    if status is None:
+def _notify_job_id(project_id: int, started: datetime | None) -> str:
+    """The Notification job of a processing run (derived from the run's start)."""
+    run = int(started.timestamp() * 1000) if started is not None else 0
+    return f"notify-{project_id}-{run}"
+
+
+def _project_finished(deps: JobDeps, project_id: int, finished: tuple[str, str] | None) -> None:
+    if finished is None:
         return
+    status, notify_id = finished
     error = None
     if status == ProjectStatus.FAILED.value:
         error = "all layers failed to mesh"
     _project_event(deps, project_id, ProjectStatus(status), error=error)
-    _send(deps, ACTOR_NOTIFY_PROJECT, project_id)
+    _send(deps, ACTOR_NOTIFY_PROJECT, notify_id)
 
 
 # --------------------------------------------------------------------------- events
@@ -633,17 +745,29 @@ def _layer_event(
 # --------------------------------------------------------------------------- Notification
 
 
-def run_notify_project(deps: JobDeps, project_id: int) -> None:
+def run_notify_project(deps: JobDeps, ref: int | str) -> None:
     """One in-app notification per processing run: its job id is derived from the run's
-    start, so a repeated message finds the completed job and does nothing."""
+    start (the job row is made when the project finishes), so a repeated message finds
+    the completed job and does nothing. ``ref``: the job id, or the project id (older
+    messages). A job of a run that is no longer the project's latest completes without
+    a notification (a new upload started another run)."""
     with deps.db.unit(Actor.system("notifier")) as uow:
+        if isinstance(ref, str):
+            pending = uow.jobs.get(ref)
+            if pending is None or pending.project_id is None:
+                return
+            project_id, job_id = pending.project_id, ref
+        else:
+            project_id, job_id = ref, ""
         project = uow.projects.get_for_update(project_id)
         finished = (ProjectStatus.COMPLETED.value, ProjectStatus.FAILED.value)
-        if project is None or project.status not in finished:
+        current = _notify_job_id(project_id, project.processing_started_at) if project else ""
+        if project is None or project.status not in finished or job_id not in ("", current):
+            if job_id and uow.jobs.require(job_id).status == JobStatus.QUEUED.value:
+                uow.jobs.claim(job_id, message="Superseded")
+                uow.jobs.complete(job_id, {"skipped": "superseded by a later run"})
             return
-        started = project.processing_started_at
-        run = int(started.timestamp() * 1000) if started is not None else 0
-        job_id = f"notify-{project_id}-{run}"
+        job_id = current
         job, _ = uow.jobs.create(
             job_id, JobKind.NOTIFICATION, user_id=project.owner_id, project_id=project_id
         )
@@ -670,31 +794,7 @@ def run_notify_project(deps: JobDeps, project_id: int) -> None:
 
 # --------------------------------------------------------------------------- Cleanup
 
-
-def run_cleanup(
-    deps: JobDeps, *, stuck_after: float = STUCK_AFTER, stale_after: float = 60.0
-) -> dict[str, int]:
-    """Fail jobs unfinished for ``stuck_after`` s, resend stale ones, delete layer blobs
-    whose row is gone. Returns the counts (``failed``, ``resent``, ``blobs_deleted``)."""
-    age = timedelta(seconds=stuck_after)
-    with deps.db.unit(Actor.system("cleanup")) as uow:
-        stuck = [
-            (job.job_id, job.kind)
-            for job in uow.jobs.find_stale(heartbeat_older_than=age, queued_older_than=age)
-        ]
-    for job_id, kind in stuck:
-        message = f"the job did not finish within {stuck_after:g} s"
-        _fail_job(deps, job_id, kind, _error("JOB_TIMEOUT", message))
-    resent = resend_stale(deps, older_than=stale_after)
-    deleted = 0
-    for key in deps.blobs.list_keys("projects/"):
-        match = _LAYER_KEY.match(key)
-        if match is None:
-            continue
-        with deps.db.session(readonly=True) as session:
-            layer = UnitOfWork(session, Actor.system("cleanup")).layers.get(int(match[2]))
-            referenced = layer is not None and layer.image_key == key
-        if not referenced:
-            deps.blobs.delete(key)
-            deleted += 1
-    return {"failed": len(stuck), "resent": resent, "blobs_deleted": deleted}
+# Cleanup and the recovery pass live in their own module, which builds on this one; they
+# are re-exported here, where the actors and the callers have always found them.
+from spinelift.jobs.project_cleanup import resend_stale as resend_stale  # noqa: E402
+from spinelift.jobs.project_cleanup import run_cleanup as run_cleanup  # noqa: E402

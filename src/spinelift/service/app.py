@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from spinelift.config import ServiceSettings
+from spinelift.http.metrics import PROMETHEUS_TEXT
 from spinelift.http.middleware import RequestContext
 from spinelift.jobs.jsonlog import configure_logging
 from spinelift.service import errors, health_routes, layers_routes, mesh_routes
@@ -31,7 +32,7 @@ metrics_router = APIRouter(tags=["metrics"], dependencies=[Authenticated])
 @metrics_router.get("/metrics", summary="Prometheus metrics (text format)")
 async def metrics(runtime: RuntimeDep) -> Response:
     data = await run_in_threadpool(runtime.metrics.render)
-    return Response(data, media_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(data, media_type=PROMETHEUS_TEXT)
 
 
 def create_app(

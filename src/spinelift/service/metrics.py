@@ -7,12 +7,12 @@ hash, so ``/metrics`` of any API replica shows the whole fleet's jobs.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import Counter
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from spinelift.http.metrics import HttpMetrics
 from spinelift.jobs.actors import DURATION_BUCKETS
 from spinelift.storage.job_store import JobStore
 
@@ -56,26 +56,11 @@ class JobStoreCollector(Collector):
         )
 
 
-class ServiceMetrics:
-    """One registry per app (several apps in one test process do not collide)."""
+class ServiceMetrics(HttpMetrics):
+    """The HTTP series plus job submissions and the fleet's job statistics."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "spinelift_http_requests",
-            "HTTP requests answered",
-            ["method", "route", "status"],
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "spinelift_http_request_duration_seconds",
-            "HTTP request latency",
-            ["route"],
-            registry=self.registry,
-        )
-        self.in_flight = Gauge(
-            "spinelift_http_requests_in_flight", "requests being answered", registry=self.registry
-        )
+        super().__init__()
         self.submitted = Counter(
             "spinelift_jobs_submitted",
             "job submissions, by kind and outcome (created, existing, cached)",
@@ -85,21 +70,3 @@ class ServiceMetrics:
 
     def watch(self, store: JobStore) -> None:
         self.registry.register(JobStoreCollector(store))
-
-    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(route).observe(seconds)
-
-    def request_started(self) -> None:
-        """``on_start`` hook of :class:`spinelift.http.middleware.RequestContext`."""
-        self.in_flight.inc()
-
-    def request_finished(self, scope: Any, status: int, seconds: float) -> None:
-        """``on_finish`` hook: one request fewer in flight, counted under its route
-        template (``unmatched`` when no route matched)."""
-        self.in_flight.dec()
-        label = getattr(scope.get("route"), "path", "unmatched")
-        self.observe_request(scope.get("method", ""), label, status, seconds)
-
-    def render(self) -> bytes:
-        return generate_latest(self.registry)

@@ -16,7 +16,8 @@ from spinelift.jobs.notify import CallbackNotifier
 from spinelift.jobs.submission import JobSubmitter
 from spinelift.service.metrics import ServiceMetrics
 from spinelift.service.waiter import JobWaiter
-from spinelift.storage.blobs import BlobStore, LocalBlobStore
+from spinelift.storage.blob_factory import blob_store_for
+from spinelift.storage.blobs import BlobStore
 from spinelift.storage.job_store import JobStore
 
 
@@ -44,7 +45,7 @@ def build_runtime(
     """Wire the service for ``settings``; tests may pass a stub broker or other stores."""
     broker = broker if broker is not None else make_broker(settings)
     store = store if store is not None else job_store(settings)
-    blobs = blobs if blobs is not None else LocalBlobStore(settings.blob_dir)
+    blobs = blobs if blobs is not None else blob_store_for(settings)
     actor = declare_actor(broker, settings)
 
     def enqueue(job_id: str, request_id: str) -> None:

@@ -210,6 +210,9 @@ class Layer(TimestampMixin, Base):
     """blob key of the layer's PNG"""
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """mesh parameters of this layer (overrides the project's)"""
+    rig: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    """the layer's groups and ``[tags]`` (:mod:`spinelift.io.layer_rig`): bones, slots,
+    skins and folders of the export"""
     status: Mapped[str] = mapped_column(String(16), default=LayerStatus.PENDING.value)
     error: Mapped[str | None] = mapped_column(Text)
 

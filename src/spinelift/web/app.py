@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,11 +19,16 @@ from spinelift.web import (
     errors,
     routes_activity,
     routes_auth,
+    routes_callbacks,
     routes_events,
+    routes_files,
     routes_health,
     routes_layers,
+    routes_metrics,
     routes_projects,
+    routes_ui,
 )
+from spinelift.web.metrics import WebMetrics
 from spinelift.web.runtime import build_runtime
 from spinelift.web.settings import WebSettings
 
@@ -69,14 +74,19 @@ def create_app(
         routes_layers,
         routes_events,
         routes_activity,
+        routes_callbacks,
+        routes_metrics,
     ):
         app.include_router(module.router)
+    app.include_router(routes_files.router)
+    routes_ui.install(app, settings.ui_vendor_dir)  # the browser UI: pages, /static, /vendor
     app.add_middleware(
         RequestContext,
         max_body=settings.max_upload_size + BODY_OVERHEAD,
         websockets=True,
         logger=access_log,
-        on_finish=_log_request,
+        on_start=runtime.metrics.request_started,
+        on_finish=_finished(runtime.metrics),
     )
     return app
 
@@ -84,8 +94,18 @@ def create_app(
 access_log = logging.getLogger("spinelift.web.access")
 
 
+def _finished(metrics: WebMetrics) -> Callable[[Any, int, float], None]:
+    """``on_finish`` of ``RequestContext``: count the request, then log it."""
+
+    def finished(scope: Any, status: int, seconds: float) -> None:
+        metrics.request_finished(scope, status, seconds)
+        _log_request(scope, status, seconds)
+
+    return finished
+
+
 def _log_request(scope: Any, status: int, seconds: float) -> None:
-    """One JSON access log line per HTTP request (``on_finish`` of ``RequestContext``)."""
+    """One JSON access log line per HTTP request."""
     access_log.info(
         "request",
         extra={

@@ -74,7 +74,7 @@ class TokenService:
             raise AuthenticationError("the access token has expired") from None
         except (jwt.InvalidTokenError, ValueError, TypeError):
             raise AuthenticationError("invalid access token") from None
-        if self._redis.exists(self._revoked_key(jti)):
+        if self.is_revoked(jti):
             raise AuthenticationError("the access token was signed out")
         return TokenClaims(user_id, jti, int(claims["exp"]))
 
@@ -82,6 +82,10 @@ class TokenService:
         """Refuse this token from now until its expiry (at least one second)."""
         remaining = max(1, claims.expires_at - int(time.time()) + 1)
         self._redis.set(self._revoked_key(claims.jti), b"1", ex=remaining)
+
+    def is_revoked(self, jti: str) -> bool:
+        """True once the token with this ``jti`` has been signed out."""
+        return bool(self._redis.exists(self._revoked_key(jti)))
 
     def _revoked_key(self, jti: str) -> str:
         return f"{self._prefix}:web:revoked:{jti}"

@@ -12,9 +12,11 @@ from dramatiq.brokers.redis import RedisBroker
 
 from spinelift.jobs.events import EventBus
 from spinelift.jobs.project_jobs import JobDeps
-from spinelift.storage.blobs import BlobStore, LocalBlobStore
+from spinelift.storage.blob_factory import blob_store_for
+from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database
 from spinelift.web.auth import TokenService
+from spinelift.web.metrics import WebMetrics
 from spinelift.web.settings import WebSettings
 
 
@@ -27,6 +29,7 @@ class WebRuntime:
     events: EventBus
     jobs: JobDeps
     tokens: TokenService
+    metrics: WebMetrics = field(default_factory=WebMetrics)
     started: float = field(default_factory=time.time)
 
     def close(self) -> None:
@@ -52,7 +55,7 @@ def build_runtime(
         settings = settings.with_jwt_secret()
     client = redis.Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=10.0)
     database = db or Database(settings.resolved_database_url())
-    store = blobs or LocalBlobStore(settings.data_dir / "blobs")
+    store = blobs or blob_store_for(settings)
     if broker is None:
         broker = RedisBroker(  # type: ignore[no-untyped-call]  # dramatiq leaves it untyped
             url=url, namespace=f"{settings.key_prefix}-dramatiq"
@@ -63,4 +66,6 @@ def build_runtime(
     deps = JobDeps(database, store, events, broker)
     assert settings.jwt_secret is not None  # set just above
     tokens = TokenService(settings.jwt_secret, settings.jwt_ttl, client, settings.key_prefix)
-    return WebRuntime(settings, database, store, client, events, deps, tokens)
+    runtime = WebRuntime(settings, database, store, client, events, deps, tokens)
+    runtime.metrics.watch(database)
+    return runtime

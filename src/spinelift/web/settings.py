@@ -18,6 +18,21 @@ SPINELIFT_JWT_TTL                 3600                      access token lifetim
 SPINELIFT_MAX_UPLOAD_SIZE         209715200                 largest upload (bytes); 413 beyond
 SPINELIFT_MESH_SERVICE_URL,       (unset)                   a remote mesh service; /health checks
 MESH_SERVICE_URL                                            its /health when set
+SPINELIFT_METRICS_TOKEN           (unset)                   bearer token Prometheus sends to scrape
+                                                            /metrics; unset: /metrics answers 401
+SPINELIFT_PUBLIC_URL              (unset)                   this app's URL as the mesh service sees
+                                                            it (signed progress callbacks)
+SPINELIFT_CALLBACK_SECRET         (unset)                   HMAC key shared with the mesh service
+SPINELIFT_STORAGE_BACKEND, _S3_*  local                     blobs in the data dir, or S3 (see
+                                                            spinelift.config for the S3 settings)
+SPINELIFT_SIGNIN_RATE             10/minute                 sign-in attempts per e-mail address and
+                                                            client IP (``limits`` notation, ``;``
+                                                            between several); 429 beyond
+SPINELIFT_SIGNIN_IP_RATE          100/minute                sign-in attempts per client IP, any
+                                                            account
+SPINELIFT_UPLOAD_RATE             30/hour                   uploads per user
+SPINELIFT_UI_VENDOR_DIR           (package's web/ui/vendor) the Spine web player's files for the
+                                                            browser UI (tools/ui-vendor/setup.sh)
 SPINELIFT_LOG_LEVEL               INFO                      level of the JSON logs
 ================================  ========================  ========================================
 """
@@ -26,13 +41,28 @@ from __future__ import annotations
 
 import logging
 import secrets
+from pathlib import Path
+from typing import Annotated
 
+from limits import parse_many
 from pydantic import AliasChoices, Field
+from pydantic.functional_validators import AfterValidator
 
 from spinelift.config import MIB, AppSettings
 from spinelift.storage.db import default_database_url
 
 MIN_SECRET_LENGTH = 32
+
+
+def _rate(value: str) -> str:
+    """A rate in ``limits`` notation (``10/minute``, ``5 per second; 100/hour``)."""
+    # a ValueError becomes a settings validation error naming the variable
+    if any(item.amount < 1 for item in parse_many(value)):
+        raise ValueError(f"a rate of 0 refuses everything: {value!r}")
+    return value
+
+
+Rate = Annotated[str, AfterValidator(_rate)]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +79,12 @@ class WebSettings(AppSettings):
     jwt_secret: str | None = None
     jwt_ttl: int = Field(default=3600, ge=30)
     max_upload_size: int = Field(default=200 * MIB, ge=1)
+    signin_rate: Rate = "10/minute"
+    signin_ip_rate: Rate = "100/minute"
+    upload_rate: Rate = "30/hour"
+    metrics_token: str | None = None
+    ui_vendor_dir: Path | None = None
+    """the vendored Spine web player (default: the package's ``web/ui/vendor``)"""
 
     def resolved_database_url(self) -> str:
         """The database URL, or the embedded SQLite file in the data dir."""

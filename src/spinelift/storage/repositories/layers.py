@@ -24,6 +24,7 @@ LAYER_FIELDS = (
     "has_mask",
     "image_key",
     "parameters",
+    "rig",
     "upload_id",
 )
 
