@@ -86,10 +86,13 @@ def test_spinelift_serve_restarts_its_workers_after_a_sigkill(tmp_path: Path) ->
     try:
 
         def dramatiq_group() -> tuple[psutil.Process, list[psutil.Process]] | None:
-            for child in psutil.Process(serve.pid).children():
-                if "dramatiq" in " ".join(child.cmdline()):
-                    forks = child.children()
-                    return (child, forks) if forks else None
+            try:  # processes come and go while we look: a vanished one means "not yet"
+                for child in psutil.Process(serve.pid).children():
+                    if "dramatiq" in " ".join(child.cmdline()):
+                        forks = child.children()
+                        return (child, forks) if forks else None
+            except psutil.Error:
+                return None
             return None
 
         group = _wait(dramatiq_group, timeout=60, what="the worker group")
