@@ -8,6 +8,8 @@ other algorithms, other keys, expired or incomplete tokens are all ``UNAUTHORIZE
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,18 +23,24 @@ from spinelift.errors import AuthenticationError
 
 ALGORITHM = "HS256"
 _hasher = PasswordHasher()
+# argon2id takes 64 MiB per hash: 40 sign-ups at once would hold 2.5 GiB in one process.
+# At most one hash per core runs; the others wait their turn (bench/load.py measured an
+# API process at 670-845 MiB with 20 concurrent sign-ups before this cap).
+_HASHING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 # verified against when the e-mail is unknown, so both failures take as long
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _HASHING:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; ``password_hash=None`` still spends the time."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        with _HASHING:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
