@@ -17,7 +17,8 @@ from spinelift.storage.db import Database
 from spinelift.storage.models import Job, JobKind
 from spinelift.storage.repositories import Actor
 from spinelift.web.settings import WebSettings
-from tests.web.support_web import make_client, wait_for
+from tests.polling import wait_until
+from tests.web.support_web import make_client
 
 CALLBACK_SECRET = "callback-" + "c" * 40
 URL = "/api/v1/mesh/progress"
@@ -87,7 +88,7 @@ def test_a_signed_callback_is_relayed_to_the_events_and_the_job(
             message = pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2)
             return json.loads(message["data"]) if message else None
 
-        event = wait_for(layer_event, timeout=5)
+        event = wait_until(layer_event, timeout=5)
     finally:
         pubsub.close()
     assert isinstance(event.pop("ts"), float)  # the bus stamps every event
@@ -157,7 +158,7 @@ def test_callbacks_are_refused_when_no_secret_is_configured(
 
 def test_a_signed_body_that_is_not_a_json_object_is_a_400(client: TestClient) -> None:
     stamp = int(time.time())
-    for raw in (b"[1, 2]", b"not json"):
+    for raw in (b"[1, 2]", b"not json", b"[" * 50_000):  # the last: nested too deep
         response = client.post(
             URL,
             content=raw,

@@ -95,6 +95,32 @@ class EventBus:
         return aioredis.Redis(connection_pool=async_pool)
 
 
+def layer_event(
+    project_id: int,
+    layer_id: int,
+    status: LayerStatus,
+    progress: int,
+    message: str,
+    *,
+    error: str | None = None,
+    mesh: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A ``{"type": "layer", ...}`` event as the WebSocket clients receive it."""
+    event: dict[str, Any] = {
+        "type": "layer",
+        "project_id": project_id,
+        "layer_id": layer_id,
+        "status": status.value,
+        "progress": progress,
+        "message": message,
+    }
+    if error is not None:
+        event["error"] = error
+    if mesh is not None:
+        event["mesh"] = dict(mesh)
+    return event
+
+
 def mesh_figures(mesh: Mesh | None) -> dict[str, Any] | None:
     """``{"vertices", "hull", "triangles", "overdraw"}`` of a stored mesh, or ``None``."""
     if mesh is None:

@@ -59,7 +59,7 @@ from spinelift.io.layer_rig import rig_record
 from spinelift.io.png_document import PNG_SIGNATURE, read_png_bytes
 from spinelift.io.psd import read_psd
 from spinelift.jobs.broker import make_broker, redis_client, require_redis_url
-from spinelift.jobs.events import EventBus
+from spinelift.jobs.events import EventBus, layer_event
 from spinelift.jobs.jsonlog import configure_logging, log_context
 from spinelift.jobs.lease import JobLease, heartbeat_every
 from spinelift.jobs.mesh_client import MeshServiceClient, client_for
@@ -727,18 +727,7 @@ def _layer_event(
     error: str | None = None,
     mesh: Mapping[str, Any] | None = None,
 ) -> None:
-    event: dict[str, Any] = {
-        "type": "layer",
-        "project_id": project_id,
-        "layer_id": layer_id,
-        "status": status.value,
-        "progress": progress,
-        "message": message,
-    }
-    if error is not None:
-        event["error"] = error
-    if mesh is not None:
-        event["mesh"] = dict(mesh)
+    event = layer_event(project_id, layer_id, status, progress, message, error=error, mesh=mesh)
     deps.events.publish(project_id, event)
 
 

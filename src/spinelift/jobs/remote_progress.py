@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from spinelift.jobs.events import EventBus
+from spinelift.jobs.events import EventBus, layer_event
 from spinelift.storage.db import Database
 from spinelift.storage.models import JobKind, JobStatus, LayerStatus
 from spinelift.storage.repositories import Actor
@@ -65,15 +65,7 @@ def relay_progress(db: Database, events: EventBus, body: Mapping[str, Any]) -> b
             return False
         project_id, layer_id = layer.project_id, layer.id
     events.publish(
-        project_id,
-        {
-            "type": "layer",
-            "project_id": project_id,
-            "layer_id": layer_id,
-            "status": LayerStatus.PROCESSING.value,
-            "progress": percent,
-            "message": message,
-        },
+        project_id, layer_event(project_id, layer_id, LayerStatus.PROCESSING, percent, message)
     )
     log.debug("relayed mesh service progress", extra={"job_id": job_id, "progress": percent})
     return True

@@ -64,7 +64,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
 
     try:
         value = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise InvalidParametersError("the callback body is not JSON") from exc
     if not isinstance(value, dict):
         raise InvalidParametersError("the callback body must be a JSON object")
