@@ -8,24 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psutil
+from tests.polling import wait_until
 
 from spinelift.cli.supervisor import Supervisor
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
-
-
-def _wait(check: Callable[[], object], timeout: float = 30.0, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_killed_child_is_started_again_and_stop_ends_it_for_good() -> None:
@@ -37,7 +27,7 @@ def test_a_killed_child_is_started_again_and_stop_ends_it_for_good() -> None:
             before = supervisor.process
             assert before is not None
             os.kill(before.pid, signal.SIGKILL)
-            after = _wait(
+            after = wait_until(
                 lambda b=before: (p := supervisor.process) is not b and p and p.poll() is None,
                 what="a new child",
             )
@@ -55,7 +45,7 @@ def test_a_child_that_keeps_crashing_is_retried_with_growing_delays() -> None:
     failing = [sys.executable, "-c", "raise SystemExit(3)"]
     supervisor = Supervisor(failing, dict(os.environ), first_delay=0.1, max_delay=0.4).start()
     try:
-        _wait(lambda: supervisor.restarts >= 3, timeout=10, what="three restarts")
+        wait_until(lambda: supervisor.restarts >= 3, timeout=10, what="three restarts")
     finally:
         supervisor.stop()
     # 0.1 + 0.2 + 0.4 s of back-off at least: not a busy loop
@@ -95,11 +85,11 @@ def test_spinelift_serve_restarts_its_workers_after_a_sigkill(tmp_path: Path) ->
                 return None
             return None
 
-        group = _wait(dramatiq_group, timeout=60, what="the worker group")
+        group = wait_until(dramatiq_group, timeout=60, what="the worker group")
         assert isinstance(group, tuple)
         parent, forks = group
         os.kill(forks[0].pid, signal.SIGKILL)
-        renewed = _wait(
+        renewed = wait_until(
             lambda: (g := dramatiq_group()) and g[0].pid != parent.pid and g,
             timeout=60,
             what="a new worker group",

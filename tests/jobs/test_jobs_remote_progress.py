@@ -29,6 +29,7 @@ from spinelift.storage.db import Database
 from spinelift.web.app import create_app as create_web
 from spinelift.web.settings import WebSettings
 from tests.jobs.project_support import Setup, project_setup_fixture  # noqa: F401
+from tests.polling import wait_until
 from tests.service.support_service import (
     REDIS_URL,
     SECRET,
@@ -146,10 +147,5 @@ def test_delegated_jobs_send_signed_progress_that_the_web_app_accepts(
             seen = _progress_answers(web_server.url)
             return seen if seen.get("200", 0) >= 3 else None
 
-        deadline = time.monotonic() + 20
-        seen = answers()
-        while seen is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-            seen = answers()
-        assert seen is not None, _progress_answers(web_server.url)
+        seen = wait_until(answers, timeout=20, every=0.2, what="3 accepted callbacks")
         assert set(seen) == {"200"}, seen  # no 401: every callback was signed right

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import cv2
 import numpy as np
@@ -32,13 +32,13 @@ from spinelift.io.image import encode_png
 from spinelift.jobs import project_jobs as pj
 from spinelift.storage.models import ProjectStatus
 from spinelift.storage.repositories import Actor
+from tests.polling import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 OUTPUT_DIR = REPO / "tests-output" / "reliability"
 FIGURES: list[tuple[str, dict[str, Any]]] = []
 """every figure set reported in this session (printed in the terminal summary)"""
 
-T = TypeVar("T")
 
 RECOVERY_ENV = {
     # real, documented settings (docs/web.md), small so that a lost worker is noticed fast
@@ -60,20 +60,6 @@ def report(name: str, figures: Mapping[str, Any]) -> dict[str, Any]:
     FIGURES.append((name, data))
     print(f"{name}: {json.dumps(data, sort_keys=True)}")
     return data
-
-
-def wait_until(
-    check: Callable[[], T], *, timeout: float, every: float = 0.1, what: str = "condition"
-) -> T:
-    """Poll ``check`` until it returns something true; AssertionError after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached within {timeout:g} s (last: {value!r})")
-        time.sleep(every)
 
 
 def free_port() -> int:

@@ -29,13 +29,13 @@ from sqlalchemy import select
 from spinelift.io.psd import write_sample_psd
 from spinelift.storage.db import Database, default_database_url
 from spinelift.storage.models import Job, Layer, Mesh, Notification, Upload
+from tests.polling import wait_until
 from tests.reliability.support import (
     HEAVY_PARAMETERS,
     RECOVERY_ENV,
     WorkerGroup,
     free_port,
     report,
-    wait_until,
 )
 from tests.web.support_web import PASSWORD
 

@@ -25,13 +25,13 @@ from spinelift.jobs.context import job_store
 from spinelift.net.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from spinelift.service import create_app
 from spinelift.storage.job_store import JobStatus
+from tests.polling import wait_until
 from tests.reliability.support import (
     RedisServer,
     WorkerGroup,
     free_port,
     mesh_worker_command,
     report,
-    wait_until,
 )
 from tests.service.support_service import AUTH, SECRET, make_settings, png_bytes, worker_env
 

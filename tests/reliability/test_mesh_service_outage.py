@@ -40,6 +40,7 @@ from spinelift.storage.db import Database
 from spinelift.storage.models import Job, Mesh
 from spinelift.web.app import create_app
 from spinelift.web.settings import WebSettings
+from tests.polling import wait_until
 from tests.reliability.support import (
     RECOVERY_ENV,
     RedisServer,
@@ -49,7 +50,6 @@ from tests.reliability.support import (
     project_worker_command,
     report,
     seed_projects,
-    wait_until,
 )
 
 OUTAGE = float(os.environ.get("SPINELIFT_MESH_OUTAGE", "8"))

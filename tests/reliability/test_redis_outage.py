@@ -30,6 +30,7 @@ from spinelift.storage.db import Database
 from spinelift.storage.models import AuditEntry, Job, Mesh, Notification, Project
 from spinelift.web.app import create_app
 from spinelift.web.settings import WebSettings
+from tests.polling import wait_until
 from tests.reliability.support import (
     RedisServer,
     WorkerGroup,
@@ -39,7 +40,6 @@ from tests.reliability.support import (
     report,
     running,
     seed_projects,
-    wait_until,
 )
 from tests.web.support_web import sign_up_and_in
 

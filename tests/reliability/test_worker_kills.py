@@ -35,6 +35,7 @@ from spinelift.storage.blobs import LocalBlobStore
 from spinelift.storage.db import Database
 from spinelift.storage.job_store import JobStatus as RemoteStatus
 from spinelift.storage.models import AuditEntry, Job, Layer, Mesh, Notification, Project
+from tests.polling import wait_until
 from tests.reliability.support import (
     HEAVY_PARAMETERS,
     RECOVERY_ENV,
@@ -48,7 +49,6 @@ from tests.reliability.support import (
     report,
     running,
     seed_projects,
-    wait_until,
 )
 from tests.service.support_service import AUTH, make_settings, worker_env
 

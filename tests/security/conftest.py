@@ -14,13 +14,12 @@ from fastapi.testclient import TestClient
 
 from spinelift.jobs.broker import add_middleware
 from spinelift.service import create_app as create_service_app
-from spinelift.storage import migrations
 from spinelift.storage.db import Database
 from spinelift.web.app import create_app as create_web_app
 from tests.net.conftest import fake_dns, serve
 from tests.security.support_security import MeshService, WebApp
 from tests.service import support_service
-from tests.storage.conftest import PostgresDatabases, _empty, require_postgres
+from tests.storage.conftest import MigratedDatabases, _empty
 from tests.web import support_web
 
 __all__ = ["fake_dns", "serve"]  # the network tests' fake resolver and local servers
@@ -36,28 +35,9 @@ def redis_client() -> Iterator[redis.Redis]:
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Database]]:
     """``databases["sqlite"]`` / ``databases["postgresql"]``: migrated, made on first use."""
-    made: dict[str, Database] = {}
-    postgres: list[PostgresDatabases] = []
-
-    class Lazy(dict[str, Database]):
-        def __missing__(self, backend: str) -> Database:
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp_path_factory.mktemp('secdb') / 'spinelift.db'}"
-            else:
-                require_postgres()
-                if not postgres:
-                    postgres.append(PostgresDatabases())
-                url = postgres[0].create()
-            database = Database(url)
-            migrations.upgrade(database)
-            made[backend] = self[backend] = database
-            return database
-
-    yield Lazy()
-    for database in made.values():
-        database.dispose()
-    for pg in postgres:
-        pg.drop_all()
+    made = MigratedDatabases(tmp_path_factory, "secdb")
+    yield made
+    made.close()
 
 
 @pytest.fixture

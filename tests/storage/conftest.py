@@ -99,27 +99,41 @@ def new_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable
     return make
 
 
+class MigratedDatabases(dict[str, Database]):
+    """``dbs["sqlite"]`` / ``dbs["postgresql"]``: one database per back-end, migrated to
+    head on first use; :meth:`close` disposes them and drops the PostgreSQL ones."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory, name: str) -> None:
+        super().__init__()
+        self._tmp, self._name = tmp_path_factory, name
+        self._postgres: PostgresDatabases | None = None
+
+    def __missing__(self, backend: str) -> Database:
+        if backend == "sqlite":
+            url = f"sqlite:///{self._tmp.mktemp(self._name) / 'spinelift.db'}"
+        else:
+            require_postgres()
+            if self._postgres is None:
+                self._postgres = PostgresDatabases()
+            url = self._postgres.create()
+        database = Database(url)
+        migrations.upgrade(database)
+        self[backend] = database
+        return database
+
+    def close(self) -> None:
+        for database in self.values():
+            database.dispose()
+        if self._postgres is not None:
+            self._postgres.drop_all()
+
+
 @pytest.fixture(scope="session")
-def _migrated(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Database]]:
+def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Database]]:
     """One database per back-end, migrated to head once per session (lazily)."""
-    made: dict[str, Database] = {}
-
-    class Lazy(dict[str, Database]):
-        def __missing__(self, backend: str) -> Database:
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'spinelift.db'}"
-            else:
-                url = request.getfixturevalue("postgres_databases").create()
-            database = Database(url)
-            migrations.upgrade(database)
-            made[backend] = self[backend] = database
-            return database
-
-    yield Lazy()
-    for database in made.values():
-        database.dispose()
+    databases = MigratedDatabases(tmp_path_factory, "db")
+    yield databases
+    databases.close()
 
 
 @pytest.fixture(params=BACKENDS)

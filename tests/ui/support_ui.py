@@ -32,6 +32,7 @@ from spinelift.storage.db import Database
 from spinelift.web.app import create_app
 from spinelift.web.routes_ui import player_installed, vendor_dir
 from spinelift.web.settings import WebSettings
+from tests.polling import wait_until
 from tests.web.support_web import (
     PASSWORD,
     cleanup,
@@ -193,15 +194,13 @@ def upload(app: LiveApp, token: str, project_id: int, filename: str, data: bytes
 
 def wait_finished(app: LiveApp, token: str, project_id: int, timeout: float = 90.0) -> str:
     """Poll the API until the project is completed or failed; its status."""
-    deadline = time.monotonic() + timeout
     with app.client(token) as client:
-        while True:
+
+        def finished() -> str | None:
             status = str(client.get(f"/api/v1/projects/{project_id}").json()["status"])
-            if status in ("completed", "failed"):
-                return status
-            if time.monotonic() > deadline:
-                raise AssertionError(f"project {project_id} still {status} after {timeout} s")
-            time.sleep(0.1)
+            return status if status in ("completed", "failed") else None
+
+        return wait_until(finished, timeout=timeout, what=f"project {project_id} finished")
 
 
 def png_bytes(rgba: np.ndarray) -> bytes:

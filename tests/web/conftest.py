@@ -10,10 +10,9 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from spinelift.storage import migrations
 from spinelift.storage.db import Database
 from spinelift.web.settings import WebSettings
-from tests.storage.conftest import BACKENDS, PostgresDatabases, _empty, require_postgres
+from tests.storage.conftest import BACKENDS, MigratedDatabases, _empty
 from tests.web.support_web import cleanup, make_client, make_settings, new_prefix, require_redis
 
 
@@ -26,28 +25,9 @@ def redis_client() -> Iterator[redis.Redis]:
 
 @pytest.fixture(scope="session")
 def _web_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Database]]:
-    made: dict[str, Database] = {}
-    postgres: list[PostgresDatabases] = []
-
-    class Lazy(dict[str, Database]):
-        def __missing__(self, backend: str) -> Database:
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp_path_factory.mktemp('webdb') / 'spinelift.db'}"
-            else:
-                require_postgres()
-                if not postgres:
-                    postgres.append(PostgresDatabases())
-                url = postgres[0].create()
-            database = Database(url)
-            migrations.upgrade(database)
-            made[backend] = self[backend] = database
-            return database
-
-    yield Lazy()
-    for database in made.values():
-        database.dispose()
-    for pg in postgres:
-        pg.drop_all()
+    databases = MigratedDatabases(tmp_path_factory, "webdb")
+    yield databases
+    databases.close()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -19,9 +19,10 @@ from spinelift.io.psd import write_sample_psd
 from spinelift.storage.db import Database
 from spinelift.storage.models import AuditEntry
 from spinelift.web.settings import WebSettings
+from tests.polling import wait_until
 from tests.runtime.conftest import require_runtime
 from tests.runtime.spine_runtime import check_export
-from tests.web.support_web import make_client, sign_up_and_in, start_worker, stop_worker, wait_for
+from tests.web.support_web import make_client, sign_up_and_in, start_worker, stop_worker
 
 DEADLINE = 60.0
 
@@ -69,7 +70,7 @@ def test_upload_watch_inspect_regenerate_export(
     with client.websocket_connect(f"/api/v1/projects/{pid}/events?token={token}") as ws:
         assert ws.receive_json()["type"] == "snapshot"
         channel = runtime.events.channel(pid)
-        wait_for(lambda: runtime.redis.pubsub_numsub(channel)[0][1] >= 1, timeout=5)
+        wait_until(lambda: runtime.redis.pubsub_numsub(channel)[0][1] >= 1, timeout=5)
         accepted = client.post(
             f"/api/v1/projects/{pid}/uploads",
             files={"file": ("sample.psd", psd, "application/octet-stream")},
@@ -109,7 +110,7 @@ def test_upload_watch_inspect_regenerate_export(
     )
     assert again.status_code == 202
     job_id = again.json()["job_id"]
-    wait_for(
+    wait_until(
         lambda: (
             client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()["status"]
             in ("completed", "failed")
@@ -139,7 +140,7 @@ def test_upload_watch_inspect_regenerate_export(
     assert len(loaded["slots"]) == len(after)
     assert all(slot["type"] == "mesh" and slot["region"] for slot in loaded["slots"])
 
-    notes = wait_for(
+    notes = wait_until(
         lambda: client.get("/api/v1/notifications", headers=headers).json(), timeout=10
     )
     assert notes[0]["kind"] == "project.finished"

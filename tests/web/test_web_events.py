@@ -13,7 +13,8 @@ from starlette.websockets import WebSocketDisconnect
 from spinelift.storage.db import Database
 from spinelift.web import routes_events
 from spinelift.web.settings import WebSettings
-from tests.web.support_web import make_client, sign_up_and_in, token, wait_for
+from tests.polling import wait_until
+from tests.web.support_web import make_client, sign_up_and_in, token
 
 
 def test_event_from_one_app_reaches_websocket_of_another(
@@ -31,14 +32,14 @@ def test_event_from_one_app_reaches_websocket_of_another(
             assert snapshot["type"] == "snapshot" and snapshot["project"]["id"] == pid
             assert snapshot["project"]["status"] == "draft" and snapshot["layers"] == []
             channel = bus_a.channel(pid)
-            wait_for(lambda: redis_a.pubsub_numsub(channel)[0][1] >= 1, timeout=5)
+            wait_until(lambda: redis_a.pubsub_numsub(channel)[0][1] >= 1, timeout=5)
             bus_a.publish(pid, {"type": "project", "project_id": pid, "status": "processing"})
             event = ws.receive_json()
             assert event["type"] == "project" and event["status"] == "processing"
         polled = app_a.get(f"/api/v1/projects/{pid}/events/snapshot", headers=headers)
         assert polled.status_code == 200 and polled.json()["type"] == "snapshot"
         # the socket's subscription ends with the client
-        wait_for(lambda: redis_a.pubsub_numsub(channel)[0][1] == 0, timeout=5)
+        wait_until(lambda: redis_a.pubsub_numsub(channel)[0][1] == 0, timeout=5)
 
 
 @pytest.mark.parametrize("token", ["", "garbage"])
