@@ -13,13 +13,17 @@ exit codes, the services to HTTP statuses and seed 004's error body
     ├── MeshGenerationError                MESH_GENERATION_FAILED
     │   ├── ImageLoadError                 IMAGE_LOAD_FAILED
     │   │   ├── ImageTooLargeError         IMAGE_TOO_LARGE
-    │   │   └── UnsupportedImageError      UNSUPPORTED_IMAGE
+    │   │   ├── UnsupportedImageError      UNSUPPORTED_IMAGE
+    │   │   └── ImageNotFoundError         IMAGE_NOT_FOUND
     │   ├── ContourExtractionError         CONTOUR_EXTRACTION_FAILED
     │   │   └── EmptyImageError            NO_OPAQUE_PIXELS
     │   └── TriangulationError             TRIANGULATION_FAILED
     ├── DocumentError                      DOCUMENT_INVALID
     │   ├── UnsupportedDocumentError       UNSUPPORTED_DOCUMENT
-    │   └── EmptyDocumentError             NO_LAYERS
+    │   ├── EmptyDocumentError             NO_LAYERS
+    │   └── SkeletonError                  SKELETON_INVALID
+    │       ├── UnsupportedSkeletonError   UNSUPPORTED_SKELETON
+    │       └── BoneHierarchyError         BONE_HIERARCHY_INVALID
     ├── NetworkError                       NETWORK_ERROR
     │   ├── UnsafeUrlError                 UNSAFE_URL
     │   ├── FetchError                     FETCH_FAILED
@@ -91,6 +95,13 @@ class UnsupportedImageError(ImageLoadError):
     code: ClassVar[str] = "UNSUPPORTED_IMAGE"
 
 
+class ImageNotFoundError(ImageLoadError):
+    """An image a skeleton's attachment needs is neither in the images folder nor in the
+    atlas (``details``: ``attachment``, ``path``, ``looked_for``)."""
+
+    code: ClassVar[str] = "IMAGE_NOT_FOUND"
+
+
 class ContourExtractionError(MeshGenerationError):
     """No usable outline could be found in the image."""
 
@@ -125,6 +136,27 @@ class EmptyDocumentError(DocumentError):
     """Nothing in the document can be exported: no pixel layer, or none that meshes."""
 
     code: ClassVar[str] = "NO_LAYERS"
+
+
+class SkeletonError(DocumentError):
+    """A Spine skeleton JSON cannot be read: not JSON, not a Spine skeleton, or a part of
+    it (bone, slot, skin, attachment) is malformed (``details["problems"]``)."""
+
+    code: ClassVar[str] = "SKELETON_INVALID"
+
+
+class UnsupportedSkeletonError(SkeletonError):
+    """The skeleton was written by a Spine version whose JSON SpineLift does not read
+    (``details["version"]``; 4.0, 4.1 and 4.2 are read)."""
+
+    code: ClassVar[str] = "UNSUPPORTED_SKELETON"
+
+
+class BoneHierarchyError(SkeletonError):
+    """The bones do not form a tree the runtimes accept: an unknown parent, a parent listed
+    after its child, a cycle, or no single root first (``details["bone"]``)."""
+
+    code: ClassVar[str] = "BONE_HIERARCHY_INVALID"
 
 
 class NetworkError(SpineLiftError):
