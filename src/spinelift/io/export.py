@@ -16,27 +16,27 @@ import io
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from spinelift.core import MeshSettings
-from spinelift.core.pipeline import DEFAULT_MAX_DIMENSION
+from spinelift.core import Mesh
 from spinelift.errors import EmptyDocumentError, InvalidParametersError, SpineLiftError
-from spinelift.io.atlas import DEFAULT_MAX_PAGE_SIZE, pack_atlas, write_atlas, write_loose_images
+from spinelift.io.atlas import pack_atlas, write_atlas, write_loose_images
 from spinelift.io.character_preview import PlacedMesh, render_character_preview
 from spinelift.io.document import Document
+from spinelift.io.export_image import ExportImage, layer_export_image, layer_mesh_settings
+from spinelift.io.export_options import ExportOptions
 from spinelift.io.files import write_atomic
 from spinelift.io.image import write_png
-from spinelift.io.meshing import LayerProgress, MeshJob, MeshOutcome, mesh_all, pad_image
-from spinelift.io.rig import ROOT, LayerRole, Origin, plan_roles
+from spinelift.io.meshing import LayerProgress, MeshJob, MeshOutcome, mesh_all
+from spinelift.io.rig import ROOT, LayerRole, plan_roles
 from spinelift.spine import (
     BLEND_MODES,
-    DEFAULT_SPINE_VERSION,
     BlendMode,
     Bone,
     Skeleton,
@@ -49,32 +49,7 @@ from spinelift.spine import (
     slot_color,
 )
 
-SettingsFor = Callable[[LayerRole], MeshSettings]
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """How to export. ``image_padding``: transparent pixels added around each layer image
-    (room for the mesh's own ``padding`` and for texture filtering); ``layer_settings``:
-    per-layer mesh settings by layer name (tags ``[detail_factor:0.005]`` and the like in a
-    layer's name override both)."""
-
-    settings: MeshSettings = field(default_factory=MeshSettings)
-    layer_settings: Mapping[str, MeshSettings] = field(default_factory=dict)
-    spine_version: str = DEFAULT_SPINE_VERSION
-    atlas: bool = True
-    max_page_size: int = DEFAULT_MAX_PAGE_SIZE
-    atlas_padding: int = 2
-    bleed: int = 2
-    """transparent pixels within this many pixels of the art take its colour (alpha stays
-    0), so linear texture filtering never darkens the edges"""
-    image_padding: int = 2
-    origin: Origin = Origin.BOTTOM_CENTER
-    scale: float = 1.0
-    include_hidden: bool = True
-    preview: bool = True
-    max_dimension: int = DEFAULT_MAX_DIMENSION
-    workers: int | None = None
+__all__ = ["ExportOptions", "ExportResult", "LayerReport", "export_document"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,10 +86,18 @@ def export_document(
     output: str | Path,
     options: ExportOptions | None = None,
     progress: LayerProgress | None = None,
+    *,
+    meshes: Mapping[int, Mesh] | None = None,
 ) -> ExportResult:
     """Mesh and write ``document`` as a Spine project at ``output`` (a folder, or a file
     ending in ``.zip``). Layers that fail to mesh are reported and left out; if none
-    is left, :class:`InvalidParametersError` is raised and nothing is written."""
+    is left, :class:`InvalidParametersError` is raised and nothing is written.
+
+    ``meshes``: precomputed meshes by layer position in ``document.layers``, each made
+    from :func:`~spinelift.io.export_image.layer_export_image` of that layer with the
+    same options; those layers are not meshed again (skeleton, atlas and preview use
+    the given mesh). A mesh whose size is not its export image's raises
+    :class:`InvalidParametersError` naming the layer."""
     options = options or ExportOptions()
     if not 0 < options.scale <= 16:
         raise InvalidParametersError(
@@ -127,52 +110,51 @@ def export_document(
             + (f" ({len(document.skipped)} skipped: see the report)" if document.skipped else ""),
             details={"skipped": [list(s) for s in document.skipped]},
         )
-    pad = options.image_padding
-    jobs = []
-    for role in roles:
-        settings = _settings_for(role, options)
-        jobs.append(
-            MeshJob(role.region, pad_image(role.layer.rgba, max(pad, settings.padding)), settings)
-        )
-    outcomes = mesh_all(
+    given = dict(meshes or {})
+    position = {id(layer): k for k, layer in enumerate(document.layers)}
+    images: list[ExportImage] = []
+    jobs: list[MeshJob] = []
+    todo: list[int] = []
+    outcomes: list[MeshOutcome | None] = []
+    for k, role in enumerate(roles):
+        settings = layer_mesh_settings(role.layer, options)
+        image = layer_export_image(role.layer, options, settings)
+        images.append(image)
+        mesh = given.get(position[id(role.layer)])
+        if mesh is None:
+            todo.append(k)
+            jobs.append(MeshJob(role.region, image.rgba, settings))
+            outcomes.append(None)
+            continue
+        if (mesh.width, mesh.height) != (image.width, image.height):
+            raise InvalidParametersError(
+                f"layer {role.layer.raw_name!r}: the given mesh is {mesh.width}x{mesh.height}, "
+                f"its export image {image.width}x{image.height}: mesh layer_export_image()",
+                details={"layer": role.layer.raw_name},
+            )
+        outcomes.append(MeshOutcome(role.region, mesh, None, 0.0))
+    made = mesh_all(
         jobs, max_dimension=options.max_dimension, workers=options.workers, progress=progress
     )
+    for k, outcome in zip(todo, made, strict=True):
+        outcomes[k] = outcome
+    done = [o for o in outcomes if o is not None]
     name = safe_path(Path(document.source_name).stem, fallback="skeleton").replace("/", "_")
-    skeleton, images, placed, reports = _assemble(document, roles, jobs, outcomes, options, name)
-    files = _write(output, name, skeleton, images, placed, document, options)
+    skeleton, pngs, placed, reports = _assemble(document, roles, images, done, options, name)
+    files = _write(output, name, skeleton, pngs, placed, document, options)
     return ExportResult(Path(output), tuple(files), tuple(reports), document.skipped)
-
-
-def _settings_for(role: LayerRole, options: ExportOptions) -> MeshSettings:
-    base = options.layer_settings.get(role.layer.name, options.settings)
-    names = set(MeshSettings.__dataclass_fields__)
-    changes = {k: v for k, v in role.tags.overrides.items() if k in names}
-    if role.tags.pad is not None:
-        changes["padding"] = str(role.tags.pad)
-    if not changes:
-        return base
-    try:
-        return base.with_text_values(changes)
-    except InvalidParametersError as exc:
-        raise InvalidParametersError(
-            f"layer {role.layer.raw_name!r}: {exc.message}", details=exc.details
-        ) from exc
 
 
 def _assemble(
     document: Document,
     roles: list[LayerRole],
-    jobs: list[MeshJob],
+    exported: list[ExportImage],
     outcomes: list[MeshOutcome],
     options: ExportOptions,
     name: str,
 ) -> tuple[Skeleton, dict[str, np.ndarray], list[PlacedMesh], list[LayerReport]]:
     ox, oy = options.origin.point(document.width, document.height)
     scale = options.scale
-    pad_of = {
-        job.name: (job.rgba.shape[0] - role.layer.height) // 2
-        for job, role in zip(jobs, roles, strict=True)
-    }
     bones = _bones(roles, outcomes, ox, oy, scale)
     world = {b.name: (b.x, b.y) for b in bones}  # bones are unrotated: accumulate below
     for bone in bones:
@@ -184,12 +166,13 @@ def _assemble(
     images: dict[str, np.ndarray] = {}
     placed: list[PlacedMesh] = []
     reports: list[LayerReport] = []
-    for role, job, outcome in zip(roles, jobs, outcomes, strict=True):
+    for role, image, outcome in zip(roles, exported, outcomes, strict=True):
         layer = role.layer
-        pad = pad_of[job.name]
-        left, top = layer.left - pad, layer.top - pad
+        left, top = image.left, image.top
         mesh = outcome.mesh
-        placed.append(PlacedMesh(job.rgba, left, top, layer.opacity, layer.visible, mesh))
+        placed.append(
+            PlacedMesh(image.rgba, round(left), round(top), layer.opacity, layer.visible, mesh)
+        )
         if mesh is None:
             reports.append(
                 LayerReport(
@@ -221,7 +204,7 @@ def _assemble(
             if role.as_mesh
             else region_attachment_for_layer(mesh.width, mesh.height, **common)
         )
-        images[role.region] = job.rgba
+        images[role.region] = image.rgba
         skin = skins.setdefault(role.skin, {}).setdefault(role.slot, {})
         key = role.attachment
         while key in skin:
