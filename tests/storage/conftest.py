@@ -150,6 +150,7 @@ def _empty(db: Database) -> None:
         if db.is_sqlite:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(text("DELETE FROM sqlite_sequence"))  # as RESTART IDENTITY does
         else:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 

@@ -54,6 +54,14 @@ NAMING_CONVENTION = {
 JSONValue = JSON().with_variant(postgresql.JSONB(), "postgresql")
 """JSON on SQLite, JSONB on PostgreSQL."""
 
+NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+"""Every table's ``__table_args__`` ends with this: SQLite's ``AUTOINCREMENT``, so an id
+once used is never handed out again (a deleted user's or project's id never names a new
+one; PostgreSQL's sequences already behave so)."""
+
+MAX_ID = 2**31 - 1
+"""the largest id a row can have: ids are PostgreSQL ``integer`` columns (SQLite's are wider)"""
+
 
 def utcnow() -> datetime:
     """Now, timezone-aware UTC (the default clock of every timestamp)."""
@@ -107,6 +115,7 @@ FINAL_JOB_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED})
 class JobKind(StrEnum):
     PROCESS_PSD = "process_psd"
     GENERATE_MESH = "generate_mesh"
+    BUILD_EXPORT = "build_export"
     CLEANUP = "cleanup"
     NOTIFICATION = "notification"
 
@@ -132,12 +141,16 @@ class User(TimestampMixin, Base):
     """A person who signs in. ``email`` is stored lower-cased, so unique ignores case."""
 
     __tablename__ = "users"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    token_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """the account's generation: every access token carries the one it was issued under,
+    and is refused once this moves (deactivation, password change, deletion)"""
 
     projects: Mapped[list[Project]] = relationship(back_populates="owner", passive_deletes=True)
 
@@ -146,7 +159,7 @@ class Project(TimestampMixin, Base):
     """A user's work: one PSD (its uploads), its layers and their meshes."""
 
     __tablename__ = "projects"
-    __table_args__ = (CheckConstraint(_in("status", ProjectStatus), name="status"),)
+    __table_args__ = (CheckConstraint(_in("status", ProjectStatus), name="status"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -168,6 +181,7 @@ class Upload(Base):
     """A file a user uploaded; the bytes live in the blob store under ``blob_key``."""
 
     __tablename__ = "uploads"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(
@@ -189,6 +203,7 @@ class Layer(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("project_id", "position"),
         CheckConstraint(_in("status", LayerStatus), name="status"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,7 +243,7 @@ class Mesh(Base):
     """One generated mesh of a layer; regenerating adds a version, never overwrites."""
 
     __tablename__ = "meshes"
-    __table_args__ = (UniqueConstraint("layer_id", "version"),)
+    __table_args__ = (UniqueConstraint("layer_id", "version"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("layers.id", ondelete="CASCADE"))
@@ -250,6 +265,7 @@ class Job(TimestampMixin, Base):
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
         Index("ix_jobs_status_heartbeat_at", "status", "heartbeat_at"),
         Index("ix_jobs_status_enqueued_at", "status", "enqueued_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -284,7 +300,10 @@ class AuditEntry(Base):
     """One state change or user action: who, what, when, before/after. Append-only."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_target_type_target_id", "target_type", "target_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_target_type_target_id", "target_type", "target_id"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(String(128))
@@ -304,7 +323,10 @@ class Notification(Base):
     """An in-app message for a user (made by the Notification job)."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_id_read_at", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
