@@ -1,0 +1,110 @@
+"""Which bones may bend an attachment (PURE): the choice that matters most for weights.
+
+Measured on artist rigs: picking bones by distance alone is 2-4 times worse than not
+bending at all, because art is layered (an arm lies over the hand, hair over the body)
+and bones of other branches run over an attachment they must not move. So the
+candidates follow the hierarchy first and the geometry second:
+
+1. the slot's bone, always, favoured (its distances are multiplied by ``slot_bias``);
+2. its descendants, walking down the tree only through bones whose segment runs over
+   or next to the art (within ``margin``): a chain crossing the art (a spear, a tail, an
+   eye stalk) is followed to its end, a branch that leaves the art is cut there;
+3. its parent, when the parent's segment reaches the art (the joint above it);
+4. its siblings that run over the art (two bones sharing a parent side by side),
+   slightly disfavoured (``sibling_bias``).
+
+Bones that cannot hold a vertex (scaled to zero in the setup pose: ``usable`` false) are
+never candidates. ``max_candidates`` keeps the ones that cover the art best.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from spinelift.core.weights import segment_distances
+
+FloatArray = npt.NDArray[np.float64]
+IndexArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class BoneChoice:
+    """The bones an attachment may use: ``bones`` (k,) indices into the skeleton's bones,
+    the slot bone first; ``bias`` (k,) distance multipliers for :func:`bone_weights`."""
+
+    bones: IndexArray
+    bias: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceRules:
+    """Tuning of :func:`choose_bones` (see the module docstring)."""
+
+    margin: float = 0.1
+    """how near the art a segment must run, as a fraction of the art's size"""
+    slot_bias: float = 0.75
+    parent_bias: float = 1.0
+    child_bias: float = 1.0
+    sibling_bias: float = 1.25
+    max_depth: int = 12
+    max_candidates: int = 8
+
+
+def choose_bones(
+    segments: FloatArray,
+    parents: IndexArray,
+    slot_bone: int,
+    art: FloatArray,
+    *,
+    usable: npt.NDArray[np.bool_] | None = None,
+    rules: ChoiceRules = ChoiceRules(),
+) -> BoneChoice:
+    """The candidate bones for art on ``slot_bone``.
+
+    ``segments``: (b, 2, 2) every bone's setup-pose segment, in the same space as
+    ``art``: (k, 2) points sampling the art (its mesh vertices, say). ``parents``: (b,)
+    parent index per bone, -1 for the root.
+    """
+    segs = np.asarray(segments, dtype=np.float64)
+    parent = np.asarray(parents, dtype=np.int64)
+    ok = np.ones(len(segs), dtype=bool) if usable is None else np.asarray(usable, dtype=bool)
+    points = np.asarray(art, dtype=np.float64).reshape(-1, 2)
+    size = float(np.ptp(points, axis=0).max()) if len(points) else 0.0
+    reach = max(size * rules.margin, 1e-6)
+    distance = segment_distances(points, segs) if len(points) else np.full((0, len(segs)), np.inf)
+    near = distance.min(axis=0) <= reach if len(points) else np.zeros(len(segs), dtype=bool)
+    # how much of the art a bone is the nearest to: the ranking when there are too many
+    share = (
+        np.bincount(distance.argmin(axis=1), minlength=len(segs))
+        if len(points)
+        else np.zeros(len(segs))
+    )
+    children: dict[int, list[int]] = {}
+    for i, p in enumerate(parent):
+        children.setdefault(int(p), []).append(i)
+
+    chosen: dict[int, float] = {slot_bone: rules.slot_bias}
+    frontier = [slot_bone]
+    for _ in range(rules.max_depth):
+        nxt = []
+        for bone in frontier:
+            for child in children.get(bone, []):
+                if near[child] and ok[child] and child not in chosen:
+                    chosen[child] = rules.child_bias
+                    nxt.append(child)
+        frontier = nxt
+    up = int(parent[slot_bone])
+    if up >= 0 and near[up] and ok[up]:
+        chosen.setdefault(up, rules.parent_bias)
+        for sibling in children.get(up, []):
+            if sibling != slot_bone and near[sibling] and ok[sibling]:
+                chosen.setdefault(sibling, rules.sibling_bias)
+    others = sorted((b for b in chosen if b != slot_bone), key=lambda b: (-share[b], b))
+    kept = [slot_bone, *others[: max(0, rules.max_candidates - 1)]]
+    return BoneChoice(
+        bones=np.asarray(kept, dtype=np.int64),
+        bias=np.asarray([chosen[b] for b in kept], dtype=np.float64),
+    )
