@@ -4,11 +4,23 @@ The public entry points are :func:`spinelift.core.pipeline.build_mesh` and
 :class:`spinelift.core.settings.MeshSettings`; everything else is an adapter.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("spinelift")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+from typing import Any
 
 __all__ = ["__version__"]
+
+__version__: str  # declared for type checkers; the value comes from __getattr__ below
+
+
+def __getattr__(name: str) -> Any:
+    """``__version__`` is read from the installed metadata on first use (importlib.metadata
+    is slow to import, and ``spinelift --help`` should start fast)."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("spinelift")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        found = "0.0.0"
+    globals()["__version__"] = found
+    return found

@@ -14,22 +14,18 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
-from spinelift import __version__
 from spinelift.cli.exit_codes import EPILOG, ExitCode
 from spinelift.cli.settings_flags import add_settings_arguments, settings_from_args
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import InvalidParametersError
-from spinelift.io.document import Document
-from spinelift.io.export import ExportOptions, ExportResult, export_document
-from spinelift.io.png_document import read_png_document
-from spinelift.io.psd import read_psd
 from spinelift.io.rig import Origin
 from spinelift.spine import DEFAULT_SPINE_VERSION, SPINE_VERSIONS
+
+if TYPE_CHECKING:  # imported when the command runs: `convert --help` stays light
+    from spinelift.io.document import Document
+    from spinelift.io.export import ExportResult
 
 DESCRIPTION = """\
 Convert a layered PSD/PSB (or a PNG, or a folder of PNGs: one layer each) into a
@@ -134,6 +130,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run ``spinelift convert``; return the exit code."""
+    from spinelift.io.export import ExportOptions, export_document
+
     settings = settings_from_args(args)
     options = ExportOptions(
         settings=settings,
@@ -154,6 +152,15 @@ def run(args: argparse.Namespace) -> int:
     document = load_document(args.art)
     show_bar = not args.json and sys.stderr.isatty()
     if show_bar:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
@@ -180,6 +187,9 @@ def run(args: argparse.Namespace) -> int:
 
 def load_document(art: Path) -> Document:
     """Read the art: a PSD/PSB, a PNG, or a folder of PNGs."""
+    from spinelift.io.png_document import read_png_document
+    from spinelift.io.psd import read_psd
+
     if art.is_dir():
         pngs = sorted(p for p in art.iterdir() if p.suffix.lower() == ".png")
         if not pngs:
@@ -207,6 +217,8 @@ def _layer_settings(specs: list[str], base: MeshSettings) -> dict[str, MeshSetti
 
 
 def _report(result: ExportResult, seconds: float) -> dict[str, object]:
+    from spinelift import __version__
+
     return {
         "spinelift": __version__,
         "output": str(result.output),
@@ -231,6 +243,9 @@ def _report(result: ExportResult, seconds: float) -> dict[str, object]:
 
 
 def _print_table(result: ExportResult, seconds: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=f"{result.output}", title_justify="left")
     for column in ("attachment", "slot", "vertices", "hull", "triangles", "overdraw", "ms"):
         left = column in ("attachment", "slot")

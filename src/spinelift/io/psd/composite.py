@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from psd_tools.composite import composite
 
 RgbaArray = npt.NDArray[np.uint8]
 Box = tuple[int, int, int, int]
@@ -43,6 +42,9 @@ def render_layer(
         stored = render_stored(layer, color_mode, masked=True)
         if stored is not None:
             return _crop(stored, viewport)
+    # psd-tools' compositor pulls in scipy: imported only for a layer that needs it
+    from psd_tools.composite import composite
+
     with _full_opacity(layer):
         color, _shape, alpha = composite(
             layer,
