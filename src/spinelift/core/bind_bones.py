@@ -1,20 +1,20 @@
 """Which bones may bend an attachment (PURE): the choice that matters most for weights.
 
 Measured on artist rigs: picking bones by distance alone is 2-4 times worse than not
-bending at all, because art is layered (an arm lies over the hand, hair over the body)
+bending at all, because art is layered (an arm lies over the torso, hair over the body)
 and bones of other branches run over an attachment they must not move. So the
 candidates follow the hierarchy first and the geometry second:
 
 1. the slot's bone, always, favoured (its distances are multiplied by ``slot_bias``);
-2. its descendants, walking down the tree only through bones whose segment runs over
-   or next to the art (within ``margin``): a chain crossing the art (a spear, a tail, an
-   eye stalk) is followed to its end, a branch that leaves the art is cut there;
-3. its parent, when the parent's segment reaches the art (the joint above it);
-4. its siblings that run over the art (two bones sharing a parent side by side),
-   slightly disfavoured (``sibling_bias``).
+2. its descendants whose segment runs over or next to the art (within ``margin`` of its
+   size), walking down the tree but never into a bone that carries art of its own
+   (``blocked``: another slot's bone, whose subtree moves that other art: the arms over
+   a torso) nor choosing a control bone (``excluded``: IK targets, IK helper chains);
+3. with ``parent_bias`` / ``sibling_bias`` set, also the parent and siblings that run
+   over the art (off by default: artists almost never weight a part to them).
 
 Bones that cannot hold a vertex (scaled to zero in the setup pose: ``usable`` false) are
-never candidates. ``max_candidates`` keeps the ones that cover the art best.
+never candidates. ``max_candidates`` keeps the ones nearest to most of the art.
 """
 
 from __future__ import annotations
@@ -46,9 +46,11 @@ class ChoiceRules:
     margin: float = 0.1
     """how near the art a segment must run, as a fraction of the art's size"""
     slot_bias: float = 0.75
-    parent_bias: float = 1.0
     child_bias: float = 1.0
-    sibling_bias: float = 1.25
+    parent_bias: float | None = None
+    """None: the parent is not a candidate"""
+    sibling_bias: float | None = None
+    """None: siblings are not candidates"""
     max_depth: int = 12
     max_candidates: int = 8
 
@@ -60,13 +62,16 @@ def choose_bones(
     art: FloatArray,
     *,
     usable: npt.NDArray[np.bool_] | None = None,
+    blocked: npt.NDArray[np.bool_] | None = None,
+    excluded: npt.NDArray[np.bool_] | None = None,
     rules: ChoiceRules = ChoiceRules(),
 ) -> BoneChoice:
     """The candidate bones for art on ``slot_bone``.
 
     ``segments``: (b, 2, 2) every bone's setup-pose segment, in the same space as
     ``art``: (k, 2) points sampling the art (its mesh vertices, say). ``parents``: (b,)
-    parent index per bone, -1 for the root.
+    parent index per bone, -1 for the root. ``usable``, ``blocked``, ``excluded``: (b,)
+    masks (see the module docstring; the slot bone is never blocked nor excluded).
     """
     segs = np.asarray(segments, dtype=np.float64)
     parent = np.asarray(parents, dtype=np.int64)
@@ -86,21 +91,27 @@ def choose_bones(
     for i, p in enumerate(parent):
         children.setdefault(int(p), []).append(i)
 
+    stop = np.zeros(len(segs), dtype=bool) if blocked is None else np.asarray(blocked, dtype=bool)
+    skip = np.zeros(len(segs), dtype=bool) if excluded is None else np.asarray(excluded, dtype=bool)
+    allowed = ok & ~stop & ~skip
     chosen: dict[int, float] = {slot_bone: rules.slot_bias}
     frontier = [slot_bone]
     for _ in range(rules.max_depth):
         nxt = []
         for bone in frontier:
             for child in children.get(bone, []):
-                if near[child] and ok[child] and child not in chosen:
+                if stop[child] or child in chosen:
+                    continue
+                nxt.append(child)
+                if near[child] and allowed[child]:
                     chosen[child] = rules.child_bias
-                    nxt.append(child)
         frontier = nxt
     up = int(parent[slot_bone])
-    if up >= 0 and near[up] and ok[up]:
+    if up >= 0 and rules.parent_bias is not None and near[up] and allowed[up]:
         chosen.setdefault(up, rules.parent_bias)
+    if up >= 0 and rules.sibling_bias is not None:
         for sibling in children.get(up, []):
-            if sibling != slot_bone and near[sibling] and ok[sibling]:
+            if sibling != slot_bone and near[sibling] and allowed[sibling]:
                 chosen.setdefault(sibling, rules.sibling_bias)
     others = sorted((b for b in chosen if b != slot_bone), key=lambda b: (-share[b], b))
     kept = [slot_bone, *others[: max(0, rules.max_candidates - 1)]]

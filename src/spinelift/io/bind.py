@@ -120,6 +120,7 @@ def rig_skeleton(
     parents = bone_parents(data.bones)
     det = world[:, 0, 0] * world[:, 1, 1] - world[:, 0, 1] * world[:, 1, 0]
     usable = np.abs(det) > 1e-9
+    art_bones, control_bones = _bone_roles(data)
     targets, outcomes = _targets(data, options)
     _check_images(targets, images)
     chosen_by_user = _user_bones(data, targets, options.bones)
@@ -147,8 +148,17 @@ def rig_skeleton(
             bones = np.asarray(user, dtype=np.int64)
             bias = np.ones(len(bones))
         else:
+            blocked = art_bones.copy()
+            blocked[slot_bone] = False
             choice = choose_bones(
-                segments, parents, slot_bone, art, usable=usable, rules=options.rules
+                segments,
+                parents,
+                slot_bone,
+                art,
+                usable=usable,
+                blocked=blocked,
+                excluded=control_bones,
+                rules=options.rules,
             )
             bones, bias = choice.bones, choice.bias
         pixel_segments = _to_pixels(segments[bones], samples, art)
@@ -185,6 +195,30 @@ def rig_skeleton(
         for anim, skin, slot, name in drop_deform_timelines(data.document, changed)
     ]
     return RigResult(document=data.document, attachments=outcomes, warnings=warnings)
+
+
+def _bone_roles(data: SkeletonData) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """``(art, control)`` masks over the bones: bones of slots that draw an image (region
+    or mesh in some skin), and control bones (IK targets, IK chains with no slot)."""
+    art = np.zeros(len(data.bones), dtype=bool)
+    drawn = {r.slot for r in data.attachments() if r.kind in ("region", "mesh", "linkedmesh")}
+    for slot, bone in data.slots.items():
+        if slot in drawn:
+            art[bone] = True
+    with_slot = set(data.slots.values())
+    control = np.zeros(len(data.bones), dtype=bool)
+    names = {b.name: i for i, b in enumerate(data.bones)}
+    for constraint in data.document.get("ik") or []:
+        if not isinstance(constraint, dict):
+            continue
+        target = names.get(str(constraint.get("target")))
+        if target is not None:
+            control[target] = True
+        for bone in constraint.get("bones") or []:
+            index = names.get(str(bone))
+            if index is not None and index not in with_slot:
+                control[index] = True
+    return art, control
 
 
 def _targets(
@@ -242,11 +276,14 @@ def _user_bones(
                 indices = [data.bone_index(n) for n in names]
                 out[ref.label] = indices if slot_bone in indices else [slot_bone, *indices]
                 break
-    unused = sorted(set(choices) - used)
-    if unused:
+    known = set()
+    for ref in data.attachments():
+        known.update((ref.label, f"{ref.slot}/{ref.name}", ref.name))
+    unknown_keys = sorted(set(choices) - used - known)
+    if unknown_keys:
         raise InvalidParametersError(
-            f"--bones names attachment(s) that are not bound here: {', '.join(unused)}",
-            details={"fields": {"bones": unused}},
+            f"--bones names attachment(s) the skeleton does not have: {', '.join(unknown_keys)}",
+            details={"fields": {"bones": unknown_keys}},
         )
     return out
 
