@@ -139,9 +139,10 @@ def prepare(
 def measure(
     name: str, work: Path, *, spinelift: list[str] | None, fps: float = 10.0, step: int = 8,
     alpha: int = 128, max_residual: float = 0.0125, named: bool = True,
+    rig_args: tuple[str, ...] = (),
 ) -> dict[str, Any]:  # fmt: skip
     """Every figure of one character (see the module docstring); rigs that could not run carry
-    ``error``."""
+    ``error``. ``rig_args`` are passed on to every ``spinelift rig``."""
     work.mkdir(parents=True, exist_ok=True)
     source = rigs_dir() / name / f"{name}-pro.json"
     images = rigs_dir() / name / "images"
@@ -154,11 +155,9 @@ def measure(
     if spinelift is None:
         errors["ours"] = errors["named"] = "spinelift rig not available"
     else:
-        variants = (
-            {"ours": [], "named": ["--bones-file", str(work / "bones.txt")]}
-            if named
-            else {"ours": []}
-        )
+        variants = {"ours": [*rig_args]}
+        if named:
+            variants["named"] = [*rig_args, "--bones-file", str(work / "bones.txt")]
         for rig, extra in variants.items():
             try:
                 seconds[rig] = run_rig(
@@ -224,6 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-named", action="store_true", help="skip the --bones-file row")
     parser.add_argument(
+        "--rig-arg", action="append", default=[], metavar="ARG",
+        help="pass ARG on to spinelift rig (repeat; e.g. --rig-arg=--weights --rig-arg=heat)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--per-attachment", action="store_true", help="also print each attachment's ratios"
+    )
+    parser.add_argument(
         "--keep", type=Path, help="keep the skeletons written here (default: a temp dir)"
     )
     parser.add_argument(
@@ -247,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                 alpha=args.alpha,
                 max_residual=args.max_fit_residual,
                 named=not args.no_named,
+                rig_args=tuple(args.rig_arg),
             )
             for n in names
         ]
@@ -258,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         command = "python -m bench.rig_quality " + " ".join(sys.argv[1:] if argv is None else argv)
         detail = "\n".join(per_attachment(results))
         args.figures_out.write_text(f"# {stamp}: {command}\n{text}\n{detail}\n", encoding="utf-8")
+    if args.per_attachment and not args.json:
+        text += "\n" + "\n".join(per_attachment(results))
     print(json.dumps(clean, indent=2) if args.json else text)
     return 0 if all(r["rigs"]["artist"].get("ratio") in (0.0, None) for r in results) else 1
 
