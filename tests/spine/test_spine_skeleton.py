@@ -255,7 +255,7 @@ def test_unsupported_versions_are_refused_clearly(version: str) -> None:
         ({"bones": (Bone("root"), Bone("body"))}, "only the first bone may be root"),
         ({"bones": (Bone("root"), Bone("body", "arm"))}, "not listed before it"),
         ({"bones": (Bone("root"), Bone("root", "root"))}, "two bones"),
-        ({"slots": (Slot("a/b", "root"),)}, "have no '/'"),
+        ({"slots": (Slot("", "root"),)}, "empty name"),
         ({"slots": (Slot("a", "nope"),)}, "does not exist"),
         ({"slots": (Slot("a", "root", color="fff"),)}, "rrggbbaa"),
         ({"slots": (Slot("a", "root", blend="overlay"),)}, "blend"),  # type: ignore[arg-type]

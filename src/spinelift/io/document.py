@@ -41,12 +41,24 @@ class LayerTags:
     """``[mesh:name]``: a linked mesh whose source is the attachment ``name`` in the same slot"""
     path: str | None = None
     """``[path:name]``: image name when it differs from the attachment name"""
-    trim: bool | None = None
-    """``[trim]`` / ``[trim:false]``: force whitespace trimming on or off"""
+    trim: str | None = None
+    """``[trim]``/``[trim:true]``/``[trim:ws]`` = ``"ws"`` (trim whitespace),
+    ``[trim:false]``/``[trim:canvas]`` = ``"canvas"`` (the full canvas), ``[trim:mask]`` =
+    ``"mask"`` (the layer mask's bounds)"""
     overlay: bool = False
-    """``[overlay]``: a clipping overlay for the layers below (the reader leaves it out)"""
+    """``[overlay]``: a clipping overlay for every layer below (the reader draws it in)"""
     name_pattern: str | None = None
     """``[name:pattern]`` on a group: ``*`` in the pattern is replaced by each child's name"""
+    bones: bool = False
+    """``[bones]`` on a group: each immediate child gets ``[bone]`` (the reader adds it)"""
+    slots: bool = False
+    """``[slots]`` on a group: each immediate child gets ``[slot]`` (the reader adds it)"""
+    origin: bool = False
+    """``[origin]``: the layer's centre is the skeleton's 0,0 (the reader takes it out)"""
+    escapes: tuple[str, ...] = ()
+    """``[!bones]`` ``[!slots]`` ``[!name]`` ``[!path]`` ``[!bone]`` ``[!slot]``: the parent
+    tags (``bones``, ``slots``) or group patterns (``name``, ``path``, ``bone``, ``slot``)
+    that do not apply to this layer or group and what it holds"""
     overrides: dict[str, str] = field(default_factory=dict)
     """any other ``[key:value]`` tags, kept for the exporter (e.g. mesh settings)"""
 
@@ -84,6 +96,8 @@ class Layer:
     """the tags of each enclosing group, same order as ``group_path``"""
     tags: LayerTags
     index: int
+    mask_box: tuple[int, int, int, int] | None = None
+    """canvas ``(left, top, right, bottom)`` of the layer mask, when it has one (``[trim:mask]``)"""
 
     @property
     def width(self) -> int:
@@ -107,3 +121,7 @@ class Document:
     depth: int = 8
     skipped: tuple[tuple[str, str], ...] = ()
     """(layer name, reason) for layers left out: empty, adjustment layers, [ignore], ..."""
+    origin: tuple[float | None, float | None] = (None, None)
+    """canvas ``(x, y)`` of the skeleton's 0,0 the document asks for: an ``[origin]``
+    layer's centre, else the first vertical / horizontal guide; ``None`` on an axis leaves
+    it to :class:`~spinelift.io.rig.Origin` (the export's ``origin`` option)"""

@@ -1,13 +1,13 @@
 """Document -> Spine project on disk: skeleton JSON, atlas + pages (or loose images),
 and a preview. The main job of ``spinelift convert``.
 
-Steps: plan each layer's role (:mod:`spinelift.io.rig`), pad each layer image so
-the mesh has room for its margin, mesh every layer (worker processes,
-:mod:`spinelift.io.meshing`), place each mesh on its bone in skeleton space,
-pack the images, then write. Everything is written into a fresh temporary
-folder next to the output and moved into place at the end, skeleton JSON last,
-so an interrupted export never leaves a skeleton pointing at missing images;
-a ``.zip`` is written to a temporary file and renamed.
+Steps: plan each layer's role (:mod:`spinelift.io.rig`), make each layer's export image
+(:mod:`spinelift.io.export_image`: trim, scale, padding), mesh every image (worker
+processes, :mod:`spinelift.io.meshing`) unless a stored mesh is given, build the skeleton
+(:mod:`spinelift.io.assemble`), pack the images, then write. Everything is written into a
+fresh temporary folder next to the output and moved into place at the end, skeleton JSON
+last, so an interrupted export never leaves a skeleton pointing at missing images; a
+``.zip`` is written to a temporary file and renamed.
 """
 
 from __future__ import annotations
@@ -20,36 +20,38 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from spinelift.core import Mesh
-from spinelift.errors import EmptyDocumentError, InvalidParametersError, SpineLiftError
+from spinelift.errors import (
+    EmptyDocumentError,
+    ImageTooLargeError,
+    InvalidParametersError,
+    SpineLiftError,
+)
+from spinelift.io.assemble import Placement, assemble
 from spinelift.io.atlas import pack_atlas, write_atlas, write_loose_images
 from spinelift.io.character_preview import PlacedMesh, render_character_preview
 from spinelift.io.document import Document
-from spinelift.io.export_image import ExportImage, layer_export_image, layer_mesh_settings
+from spinelift.io.export_image import (
+    ExportImage,
+    image_in_box,
+    layer_export_image,
+    layer_mesh_settings,
+)
 from spinelift.io.export_options import ExportOptions
 from spinelift.io.files import write_atomic
 from spinelift.io.image import write_png
 from spinelift.io.meshing import LayerProgress, MeshJob, MeshOutcome, mesh_all
-from spinelift.io.rig import ROOT, LayerRole, plan_roles
-from spinelift.spine import (
-    BLEND_MODES,
-    BlendMode,
-    Bone,
-    Skeleton,
-    Skin,
-    Slot,
-    mesh_attachment_for_layer,
-    region_attachment_for_layer,
-    safe_path,
-    skeleton_dumps,
-    slot_color,
-)
+from spinelift.io.rig import LayerRole, origin_point, plan_roles
+from spinelift.spine import Skeleton, safe_path, skeleton_dumps
 
 __all__ = ["ExportOptions", "ExportResult", "LayerReport", "export_document"]
+
+MAX_RUNTIME_PAGE = 16384
+"""The largest atlas page the export grows to for one big image (GPU texture limit)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,13 +93,13 @@ def export_document(
 ) -> ExportResult:
     """Mesh and write ``document`` as a Spine project at ``output`` (a folder, or a file
     ending in ``.zip``). Layers that fail to mesh are reported and left out; if none
-    is left, :class:`InvalidParametersError` is raised and nothing is written.
+    is left, :class:`EmptyDocumentError` is raised and nothing is written.
 
     ``meshes``: precomputed meshes by layer position in ``document.layers``, each made
-    from :func:`~spinelift.io.export_image.layer_export_image` of that layer with the
+    from :func:`~spinelift.io.export_image.document_export_image` of that layer with the
     same options; those layers are not meshed again (skeleton, atlas and preview use
-    the given mesh). A mesh whose size is not its export image's raises
-    :class:`InvalidParametersError` naming the layer."""
+    the given mesh; a linked mesh's is ignored: it uses its source's). A mesh whose size
+    is not its export image's raises :class:`InvalidParametersError` naming the layer."""
     options = options or ExportOptions()
     if not 0 < options.scale <= 16:
         raise InvalidParametersError(
@@ -110,188 +112,127 @@ def export_document(
             + (f" ({len(document.skipped)} skipped: see the report)" if document.skipped else ""),
             details={"skipped": [list(s) for s in document.skipped]},
         )
-    given = dict(meshes or {})
-    position = {id(layer): k for k, layer in enumerate(document.layers)}
-    images: list[ExportImage] = []
-    jobs: list[MeshJob] = []
-    todo: list[int] = []
-    outcomes: list[MeshOutcome | None] = []
-    for k, role in enumerate(roles):
-        settings = layer_mesh_settings(role.layer, options)
-        image = layer_export_image(role.layer, options, settings)
-        images.append(image)
-        mesh = given.get(position[id(role.layer)])
-        if mesh is None:
-            todo.append(k)
-            jobs.append(MeshJob(role.region, image.rgba, settings))
-            outcomes.append(None)
-            continue
-        if (mesh.width, mesh.height) != (image.width, image.height):
-            raise InvalidParametersError(
-                f"layer {role.layer.raw_name!r}: the given mesh is {mesh.width}x{mesh.height}, "
-                f"its export image {image.width}x{image.height}: mesh layer_export_image()",
-                details={"layer": role.layer.raw_name},
-            )
-        outcomes.append(MeshOutcome(role.region, mesh, None, 0.0))
-    made = mesh_all(
-        jobs, max_dimension=options.max_dimension, workers=options.workers, progress=progress
-    )
-    for k, outcome in zip(todo, made, strict=True):
-        outcomes[k] = outcome
-    done = [o for o in outcomes if o is not None]
+    images, outcomes = _mesh(document, roles, options, progress, dict(meshes or {}))
     name = safe_path(Path(document.source_name).stem, fallback="skeleton").replace("/", "_")
-    skeleton, pngs, placed, reports = _assemble(document, roles, images, done, options, name)
-    files = _write(output, name, skeleton, pngs, placed, document, options)
-    return ExportResult(Path(output), tuple(files), tuple(reports), document.skipped)
-
-
-def _assemble(
-    document: Document,
-    roles: list[LayerRole],
-    exported: list[ExportImage],
-    outcomes: list[MeshOutcome],
-    options: ExportOptions,
-    name: str,
-) -> tuple[Skeleton, dict[str, np.ndarray], list[PlacedMesh], list[LayerReport]]:
-    ox, oy = options.origin.point(document.width, document.height)
-    scale = options.scale
-    bones = _bones(roles, outcomes, ox, oy, scale)
-    world = {b.name: (b.x, b.y) for b in bones}  # bones are unrotated: accumulate below
-    for bone in bones:
-        if bone.parent is not None:
-            px, py = world[bone.parent]
-            world[bone.name] = (px + bone.x, py + bone.y)
-    slots: dict[str, Slot] = {}
-    skins: dict[str, dict[str, dict[str, Any]]] = {}
-    images: dict[str, np.ndarray] = {}
-    placed: list[PlacedMesh] = []
-    reports: list[LayerReport] = []
-    for role, image, outcome in zip(roles, exported, outcomes, strict=True):
-        layer = role.layer
-        left, top = image.left, image.top
-        mesh = outcome.mesh
-        placed.append(
-            PlacedMesh(image.rgba, round(left), round(top), layer.opacity, layer.visible, mesh)
-        )
-        if mesh is None:
-            reports.append(
-                LayerReport(
-                    layer.raw_name,
-                    role.attachment,
-                    role.slot,
-                    0,
-                    0,
-                    0,
-                    0.0,
-                    outcome.seconds,
-                    outcome.error,
-                )
-            )
-            continue
-        bx, by = world[role.bone]
-        common: dict[str, Any] = {
-            "canvas_left": left,
-            "canvas_top": top,
-            "bone_world_x": bx,
-            "bone_world_y": by,
-            "origin_x": ox,
-            "origin_y": oy,
-            "scale": scale,
-            "path": role.region,
-        }
-        attachment = (
-            mesh_attachment_for_layer(mesh, **common)
-            if role.as_mesh
-            else region_attachment_for_layer(mesh.width, mesh.height, **common)
-        )
-        images[role.region] = image.rgba
-        skin = skins.setdefault(role.skin, {}).setdefault(role.slot, {})
-        key = role.attachment
-        while key in skin:
-            key += "_"
-        skin[key] = attachment
-        if role.slot not in slots:
-            slots[role.slot] = Slot(
-                name=role.slot,
-                bone=role.bone,
-                color=slot_color(max(0.0, min(1.0, layer.opacity))),
-                attachment=key if layer.visible else None,
-                blend=_blend(layer.blend_mode),
-            )
-        elif slots[role.slot].attachment is None and layer.visible:
-            old = slots[role.slot]
-            slots[role.slot] = Slot(old.name, old.bone, old.color, key, old.blend)
-        reports.append(
-            LayerReport(
-                layer.raw_name,
-                key,
-                role.slot,
-                mesh.vertex_count,
-                mesh.hull_count,
-                mesh.triangle_count,
-                mesh.overdraw(),
-                outcome.seconds,
-            )
-        )
-    if not images:
+    ox, oy = origin_point(document, options.origin)
+    place = Placement(ox, oy, options.scale)
+    reports = [_report(r, o) for r, o in zip(roles, outcomes, strict=True)]
+    if all(o.mesh is None for o in outcomes):
         first = next((r.error for r in reports if r.error is not None), None)
         raise EmptyDocumentError(
             f"{document.source_name}: no layer could be meshed"
             + (f" (first error: {first})" if first else ""),
             details={"layers": [r.name for r in reports]},
         )
-    used_bones = {s.bone for s in slots.values()}
-    kept = [b for b in bones if b.name == ROOT or _has_user(b.name, bones, used_bones)]
-    skin_list = [Skin("default", skins.pop("default", {}))]
-    skin_list += [Skin(n, skins[n]) for n in sorted(skins)]
-    skeleton = Skeleton(
-        name=name,
-        bones=tuple(kept),
-        slots=tuple(slots.values()),
-        skins=tuple(skin_list),
-        images="./images/",
+    skeleton = assemble(name, roles, images, [o.mesh for o in outcomes], place)
+    pngs = {r.region: i.rgba for r, i, o in zip(roles, images, outcomes, strict=True) if o.mesh}
+    placed = [_placed(r, i, o) for r, i, o in zip(roles, images, outcomes, strict=True)]
+    files = _write(output, name, skeleton, pngs, placed, document, options)
+    return ExportResult(Path(output), tuple(files), tuple(reports), document.skipped)
+
+
+def _mesh(
+    document: Document,
+    roles: list[LayerRole],
+    options: ExportOptions,
+    progress: LayerProgress | None,
+    given: dict[int, Mesh],
+) -> tuple[list[ExportImage], list[MeshOutcome]]:
+    """Each role's export image and mesh outcome (given, made here, or its source's)."""
+    canvas = (document.width, document.height)
+    position = {id(layer): k for k, layer in enumerate(document.layers)}
+    images: dict[int, ExportImage] = {}
+    outcomes: dict[int, MeshOutcome] = {}
+    jobs: list[MeshJob] = []
+    todo: list[int] = []
+    for k, role in enumerate(roles):
+        if role.linked is not None:
+            continue
+        settings = layer_mesh_settings(role.layer, options)
+        image = layer_export_image(role.layer, options, settings, canvas=canvas)
+        images[k] = image
+        inner = (image.width - 2 * image.pad, image.height - 2 * image.pad)
+        mesh = given.get(position[id(role.layer)])
+        if max(inner) > options.max_dimension:
+            error = ImageTooLargeError(
+                f"layer {role.layer.raw_name!r}: its image is {inner[0]}x{inner[1]} px, over "
+                f"the {options.max_dimension} px limit (lower [scale] or --max-dimension)",
+                details={"layer": role.layer.raw_name, "max_dimension": options.max_dimension},
+            )
+            outcomes[k] = MeshOutcome(role.region, None, error, 0.0)
+        elif mesh is None:
+            todo.append(k)
+            jobs.append(MeshJob(role.region, image.rgba, settings))
+        elif (mesh.width, mesh.height) != (image.width, image.height):
+            raise InvalidParametersError(
+                f"layer {role.layer.raw_name!r}: the given mesh is {mesh.width}x{mesh.height}, "
+                f"its export image {image.width}x{image.height}: mesh document_export_image()",
+                details={"layer": role.layer.raw_name},
+            )
+        else:
+            outcomes[k] = MeshOutcome(role.region, mesh, None, 0.0)
+    limit = max((max(j.rgba.shape[:2]) for j in jobs), default=options.max_dimension)
+    made = mesh_all(
+        jobs,
+        max_dimension=max(limit, options.max_dimension),
+        workers=options.workers,
+        progress=progress,
     )
-    return skeleton, images, placed, reports
+    outcomes.update(zip(todo, made, strict=True))
+    index = {id(role): k for k, role in enumerate(roles)}
+    for k, role in enumerate(roles):
+        if role.linked is None:
+            continue
+        source = index[id(role.linked)]
+        src = images[source]
+        images[k] = image_in_box(
+            role.layer, src.box, (role.linked.tags.scale or 1.0) * options.scale, src.pad
+        )
+        made_source = outcomes[source]
+        outcomes[k] = MeshOutcome(role.region, made_source.mesh, made_source.error, 0.0)
+    order = range(len(roles))
+    return [images[k] for k in order], [outcomes[k] for k in order]
 
 
-def _blend(mode: str) -> BlendMode:
-    """The layer's blend mode as Spine's (the PSD reader already maps what Spine has)."""
-    for known in BLEND_MODES:
-        if mode == known:
-            return known  # type: ignore[return-value]  # BLEND_MODES holds BlendMode values
-    return "normal"
+def _report(role: LayerRole, outcome: MeshOutcome) -> LayerReport:
+    mesh = outcome.mesh
+    if mesh is None:
+        return LayerReport(
+            role.layer.raw_name, role.attachment, role.slot, 0, 0, 0, 0.0, outcome.seconds,
+            outcome.error,
+        )  # fmt: skip
+    return LayerReport(
+        role.layer.raw_name, role.attachment, role.slot, mesh.vertex_count, mesh.hull_count,
+        mesh.triangle_count, mesh.overdraw(), outcome.seconds,
+    )  # fmt: skip
 
 
-def _bones(
-    roles: list[LayerRole], outcomes: list[MeshOutcome], ox: float, oy: float, scale: float
-) -> list[Bone]:
-    """The root at the origin, then each tagged bone at the centre of its layers' box."""
-    boxes: dict[str, list[float]] = {}
-    parents: dict[str, str] = {}
-    for role in roles:
-        layer = role.layer
-        x0, y0 = float(layer.left), float(layer.top)
-        x1, y1 = x0 + layer.width, y0 + layer.height
-        for depth, bone in enumerate(role.bones):
-            parents.setdefault(bone, role.bones[depth - 1] if depth else ROOT)
-            box = boxes.setdefault(bone, [x0, y0, x1, y1])
-            box[:] = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
-    world: dict[str, tuple[float, float]] = {ROOT: (0.0, 0.0)}
-    out = [Bone(ROOT)]
-    for bone in boxes:  # insertion order: a parent is always met before its children
-        x0, y0, x1, y1 = boxes[bone]
-        wx, wy = ((x0 + x1) / 2 - ox) * scale, (oy - (y0 + y1) / 2) * scale
-        world[bone] = (round(wx, 2), round(wy, 2))
-        parent = parents[bone]
-        px, py = world[parent]
-        out.append(Bone(bone, parent, round(world[bone][0] - px, 2), round(world[bone][1] - py, 2)))
-    return out
-
-
-def _has_user(bone: str, bones: list[Bone], used: set[str]) -> bool:
-    if bone in used:
-        return True
-    return any(b.parent == bone and _has_user(b.name, bones, used) for b in bones)
+def _placed(role: LayerRole, image: ExportImage, outcome: MeshOutcome) -> PlacedMesh:
+    """The image and mesh in canvas pixels for the preview (a resampled image is drawn
+    back at canvas size)."""
+    layer, mesh = role.layer, outcome.mesh
+    rgba = image.rgba
+    if image.scale_x != 1.0 or image.scale_y != 1.0:
+        size = (
+            max(1, round(image.width / image.scale_x)),
+            max(1, round(image.height / image.scale_y)),
+        )
+        back = Image.fromarray(np.ascontiguousarray(rgba), "RGBA").resize(
+            size, Image.Resampling.BILINEAR
+        )
+        rgba = np.array(back, dtype=np.uint8)
+        if mesh is not None:
+            factor = np.array([size[0] / image.width, size[1] / image.height])
+            mesh = Mesh(
+                mesh.vertices * factor,
+                mesh.triangles,
+                mesh.hull_count,
+                mesh.edges,
+                size[0],
+                size[1],
+                mesh.stats,
+            )
+    return PlacedMesh(rgba, round(image.left), round(image.top), layer.opacity, layer.visible, mesh)
 
 
 def _write(
@@ -313,8 +254,10 @@ def _write(
         with ThreadPoolExecutor(max_workers=2) as pool:
             tasks: list[Future[object]] = []
             if options.atlas:
+                biggest = max(max(i.shape[:2]) for i in images.values()) + 2 * options.atlas_padding
+                page = max(options.max_page_size, min(MAX_RUNTIME_PAGE, biggest))
                 atlas = pack_atlas(
-                    images, name=name, max_page_size=options.max_page_size,
+                    images, name=name, max_page_size=page,
                     padding=options.atlas_padding, bleed=options.bleed,
                 )  # fmt: skip
                 tasks.append(pool.submit(write_atlas, atlas, staging))

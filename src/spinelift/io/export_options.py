@@ -30,8 +30,13 @@ class ExportOptions:
     """transparent pixels within this many pixels of the art take its colour (alpha stays
     0), so linear texture filtering never darkens the edges"""
     image_padding: int = 2
+    trim: bool = True
+    """trim each image to its pixels (the editor's "Trim whitespace"); ``False``: every image
+    is the canvas size; a layer's ``[trim:...]`` tag wins"""
     origin: Origin = Origin.BOTTOM_CENTER
     scale: float = 1.0
+    """the editor's Scale: images are resampled by it (times a layer's ``[scale:X]``) and
+    the skeleton is in scaled pixels"""
     include_hidden: bool = True
     preview: bool = True
     max_dimension: int = DEFAULT_MAX_DIMENSION

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from spinelift.io.document import Layer, LayerTags
+from spinelift.io.document import Document, Layer, LayerTags
 
 _DEFAULTS = LayerTags()
 _TAG_NAMES = tuple(f.name for f in fields(LayerTags))
@@ -25,7 +25,11 @@ def tags_record(tags: LayerTags) -> dict[str, Any]:
     for name in _TAG_NAMES:
         value = getattr(tags, name)
         if value != getattr(_DEFAULTS, name):
-            out[name] = dict(value) if isinstance(value, dict) else value
+            if isinstance(value, dict):
+                value = dict(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[name] = value
     return out
 
 
@@ -47,7 +51,15 @@ def tags_from_record(record: Any) -> LayerTags:
         elif name == "pad":
             if isinstance(value, int) and not isinstance(value, bool):
                 values[name] = value
-        elif isinstance(default, bool) or name in ("mesh", "trim"):
+        elif name == "trim":  # a bool in records written before [trim:canvas|mask]
+            if isinstance(value, bool):
+                values[name] = "ws" if value else "canvas"
+            elif value in ("ws", "canvas", "mask"):
+                values[name] = value
+        elif name == "escapes":
+            if isinstance(value, list):
+                values[name] = tuple(str(v) for v in value)
+        elif isinstance(default, bool) or name == "mesh":
             if isinstance(value, bool):
                 values[name] = value
         elif isinstance(value, str):
@@ -64,11 +76,13 @@ def rig_record(layer: Layer) -> dict[str, Any]:
     tags = tags_record(layer.tags)
     if tags:
         record["tags"] = tags
+    if layer.mask_box is not None:
+        record["mask_box"] = list(layer.mask_box)
     return record
 
 
 def rig_fields(record: Any, name: str) -> dict[str, Any]:
-    """``raw_name``, ``kind``, ``group_path``, ``group_tags`` and ``tags`` for a
+    """``raw_name``, ``kind``, ``group_path``, ``group_tags``, ``tags`` and ``mask_box`` for a
     :class:`Layer` named ``name`` (defaults for whatever the record lacks)."""
     record = record if isinstance(record, dict) else {}
     path = record.get("group_path")
@@ -78,10 +92,32 @@ def rig_fields(record: Any, name: str) -> dict[str, Any]:
     group_tags = (group_tags + [LayerTags()] * len(group_path))[: len(group_path)]
     raw = record.get("raw_name")
     kind = record.get("kind")
+    box = record.get("mask_box")
+    valid_box = isinstance(box, list) and len(box) == 4 and all(type(v) is int for v in box)
     return {
+        "mask_box": tuple(box) if valid_box else None,
         "raw_name": raw if isinstance(raw, str) and raw else name,
         "kind": kind if isinstance(kind, str) and kind else "pixel",
         "group_path": group_path,
         "group_tags": tuple(group_tags),
         "tags": tags_from_record(record.get("tags")),
     }
+
+
+def document_record(document: Document) -> dict[str, Any]:
+    """The document-level facts the export reads besides its layers: the canvas size and
+    the origin the PSD asks for (``[origin]`` layer or first guides), JSON-ready. The web
+    app keeps it with the processed upload (the PSD job's result)."""
+    x, y = document.origin
+    return {"width": document.width, "height": document.height, "origin": [x, y]}
+
+
+def document_origin(record: Any) -> tuple[float | None, float | None]:
+    """``Document.origin`` from :func:`document_record` (``(None, None)`` when absent)."""
+    origin = record.get("origin") if isinstance(record, dict) else None
+    if not isinstance(origin, list) or len(origin) != 2:
+        return (None, None)
+    x, y = (
+        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None for v in origin
+    )
+    return (x, y)

@@ -102,10 +102,10 @@ def check_skeleton(skeleton: Skeleton) -> None:
     """Raise :class:`InvalidParametersError` listing whatever the runtimes would refuse.
 
     Checked: one root bone, first; every parent listed before its child; unique bone,
-    slot and skin names; every slot on a known bone; slot names without ``/`` (the 4.2
-    runtimes read ``a/b`` as slot ``b`` in folder ``a``, so the skins could not find
-    it); colours ``rrggbbaa``; known blend modes; skins naming known slots; a setup
-    attachment found in some skin.
+    slot and skin names; every slot on a known bone; non-empty slot names (a ``/`` in a
+    slot name is a slot folder in the editor; the runtimes keep the whole name); colours
+    ``rrggbbaa``; known blend modes; skins naming known slots; a setup attachment found in
+    some skin.
     """
     problems: list[str] = []
     bones = skeleton.bones
@@ -128,8 +128,8 @@ def check_skeleton(skeleton: Skeleton) -> None:
         seen.add(bone.name)
     slot_names: set[str] = set()
     for slot in skeleton.slots:
-        if not slot.name or "/" in slot.name:
-            problems.append(f"slot name {slot.name!r} must be non-empty and have no '/'")
+        if not slot.name:
+            problems.append("a slot has an empty name")
         if slot.name in slot_names:
             problems.append(f"two slots are named {slot.name!r}")
         slot_names.add(slot.name)

@@ -84,6 +84,7 @@ def mesh_attachment_for_layer(
     scale: float = 1.0,
     path: str | None = None,
     vertex_decimals: int = 3,
+    pixel_scale: tuple[float, float] = (1.0, 1.0),
 ) -> dict[str, Any]:
     """The mesh attachment for ``mesh`` (in its layer image's pixels) placed on a bone.
 
@@ -92,12 +93,18 @@ def mesh_attachment_for_layer(
     are in bone space; uvs, triangles, hull, edges and width/height are those of
     :func:`spinelift.spine.mesh_attachment` (uvs relative to the region image, so the
     atlas page layout never changes the JSON). ``path`` names the atlas region / image.
+    ``pixel_scale``: image pixels per canvas pixel (x, y) of a resampled image.
     """
-    out = mesh_attachment(mesh, path=path, scale=scale, vertex_decimals=vertex_decimals)
+    sx, sy = pixel_scale
+    out = mesh_attachment(mesh, path=path, scale=scale / sx, vertex_decimals=vertex_decimals)
     verts = np.asarray(mesh.vertices, dtype=np.float64)
     local = np.empty_like(verts)
-    local[:, 0] = (canvas_left + verts[:, 0] - origin_x) * scale - bone_world_x
-    local[:, 1] = (origin_y - canvas_top - verts[:, 1]) * scale - bone_world_y
+    if sx == 1.0 and sy == 1.0:  # the same arithmetic as ever: same bytes
+        local[:, 0] = (canvas_left + verts[:, 0] - origin_x) * scale - bone_world_x
+        local[:, 1] = (origin_y - canvas_top - verts[:, 1]) * scale - bone_world_y
+    else:
+        local[:, 0] = (canvas_left + verts[:, 0] / sx - origin_x) * scale - bone_world_x
+        local[:, 1] = (origin_y - canvas_top - verts[:, 1] / sy) * scale - bone_world_y
     if not np.isfinite(local).all():
         raise InvalidParametersError("the placement gives non-finite vertex positions")
     out["vertices"] = normalize(np.round(local.ravel(), vertex_decimals))
@@ -117,24 +124,27 @@ def region_attachment_for_layer(
     scale: float = 1.0,
     path: str | None = None,
     decimals: int = 3,
+    pixel_scale: tuple[float, float] = (1.0, 1.0),
 ) -> dict[str, Any]:
     """The region attachment for a ``width`` x ``height`` layer image placed on a bone.
 
     A region attachment is placed by its centre (``x``, ``y`` in bone space); ``width``
-    and ``height`` are the image size and ``scaleX``/``scaleY`` carry ``scale``.
+    and ``height`` are the image size and ``scaleX``/``scaleY`` carry ``scale`` divided
+    by ``pixel_scale`` (image pixels per canvas pixel of a resampled image).
     """
     if width <= 0 or height <= 0:
         raise InvalidParametersError(f"image size must be positive, got {width}x{height}")
-    centre_x, centre_y = canvas_left + width / 2, canvas_top + height / 2
+    sx, sy = pixel_scale
+    centre_x, centre_y = canvas_left + width / sx / 2, canvas_top + height / sy / 2
     cx, cy = skeleton_point(centre_x, centre_y, origin_x=origin_x, origin_y=origin_y, scale=scale)
     out: dict[str, Any] = {}
     if path is not None:
         out["path"] = path
     out["x"] = round(cx - bone_world_x, decimals)
     out["y"] = round(cy - bone_world_y, decimals)
-    if scale != 1.0:
-        out["scaleX"] = scale
-        out["scaleY"] = scale
+    if scale / sx != 1.0 or scale / sy != 1.0:
+        out["scaleX"] = round(scale / sx, 6)
+        out["scaleY"] = round(scale / sy, 6)
     out["width"] = width
     out["height"] = height
     placed: dict[str, Any] = normalize(out)

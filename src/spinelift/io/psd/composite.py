@@ -194,3 +194,40 @@ def _full_opacity(layer: Any) -> Iterator[None]:
         yield
     finally:
         record.opacity = saved
+
+
+def clip_overlay(
+    base: tuple[RgbaArray, int, int],
+    overlay: tuple[RgbaArray, int, int],
+    opacity: float,
+    mode: str = "normal",
+) -> RgbaArray:
+    """``base`` (rgba, left, top) with ``overlay`` drawn in as a clipping mask.
+
+    The overlay's colour is blended (``mode``: normal, multiply, screen, additive) over the
+    base where they overlap, weighted by the overlay's alpha times ``opacity``; the base's
+    alpha is kept, so nothing is drawn outside the base's pixels (Photoshop's clipping
+    mask, as PhotoshopToSpine applies ``[overlay]`` layers). Returns a new array.
+    """
+    rgba, left, top = base
+    over, oleft, otop = overlay
+    out = rgba.copy()
+    x0, y0 = max(left, oleft), max(top, otop)
+    x1 = min(left + rgba.shape[1], oleft + over.shape[1])
+    y1 = min(top + rgba.shape[0], otop + over.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return out
+    b = out[y0 - top : y1 - top, x0 - left : x1 - left]
+    o = over[y0 - otop : y1 - otop, x0 - oleft : x1 - oleft].astype(np.float32) / 255.0
+    colour = b[..., :3].astype(np.float32) / 255.0
+    paint = o[..., :3]
+    if mode == "multiply":
+        paint = colour * paint
+    elif mode == "screen":
+        paint = 1.0 - (1.0 - colour) * (1.0 - paint)
+    elif mode == "additive":
+        paint = np.minimum(colour + paint, 1.0)
+    weight = o[..., 3:4] * float(opacity)
+    mixed = colour * (1.0 - weight) + paint * weight
+    b[..., :3] = np.where(b[..., 3:4] > 0, _to_byte(mixed), b[..., :3])
+    return out

@@ -18,6 +18,11 @@ Contract of :func:`read_psd`:
   layers, empty layers, ``[ignore]`` layers and groups (once, for the group),
   ``[overlay]`` layers, layers whose name is only tags, and a layer psd-tools
   cannot draw.
+- ``[overlay]`` **layers** (a group is merged first) are drawn into every layer below
+  them as a clipping mask, and listed in ``skipped``; ``[origin]`` **layers** give
+  ``Document.origin`` (their centre) and are listed in ``skipped``; without one, the
+  first vertical and horizontal **guides** do. ``[bones]`` / ``[slots]`` groups give
+  each immediate child a ``[bone]`` / ``[slot]`` tag (unless ``[!bones]`` / ``[!slots]``).
 - **Hidden** layers are kept with ``visible=False`` (so are the layers of a
   hidden group); the exporter decides.
 - ``[merge]`` **groups** become one layer of kind ``group``: the group drawn as
@@ -48,6 +53,7 @@ from typing import IO, Any
 
 import numpy as np
 from psd_tools import ParseLimitError, PSDImage
+from psd_tools.constants import Resource
 
 from spinelift.errors import DocumentError, SpineLiftError, UnsupportedDocumentError
 from spinelift.io.document import Document, Layer, LayerTags
@@ -58,7 +64,9 @@ from spinelift.io.psd.limits import (
     DEFAULT_MAX_ALLOC_BYTES,
     DEFAULT_MAX_CANVAS,
     DEFAULT_MAX_PIXELS,
+    DocumentBudget,
     PsdHeader,
+    check_budget,
     check_header,
     read_header,
 )
@@ -74,11 +82,14 @@ def read_psd(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_alloc_bytes: int = DEFAULT_MAX_ALLOC_BYTES,
     name: str | None = None,
+    budget: DocumentBudget | None = None,
 ) -> Document:
     """Read a PSD or PSB (a path, its bytes or a binary stream) into a Document.
 
     ``name``: the file name to report (default: the path's name, the stream's
-    ``name`` or ``document.psd``). See the module docstring for the contract.
+    ``name`` or ``document.psd``). ``budget``: checked on the parsed layer records
+    before any layer is drawn (:func:`~spinelift.io.psd.limits.check_budget`,
+    :class:`DocumentTooLargeError`). See the module docstring for the contract.
     Raises :class:`ImageTooLargeError` (canvas over the limits),
     :class:`UnsupportedDocumentError` (colour mode) or :class:`DocumentError`
     (not a PSD, damaged, truncated, invalid tags); never anything else.
@@ -90,6 +101,8 @@ def read_psd(
         check_header(header, label, max_canvas, max_pixels)
         psd = _parse(stream, label, max_alloc_bytes)
         try:
+            if budget is not None:
+                check_budget(psd, label, header.width, header.height, budget)
             return _document(psd, header, label, max_pixels)
         except SpineLiftError:
             raise
@@ -121,6 +134,9 @@ def _document(psd: Any, header: PsdHeader, label: str, max_pixels: int) -> Docum
         background = _merged_layer(psd, label)
         if background is not None:
             layers, skipped = (background,), (*skipped, ("(document)", reason))
+    guide_x, guide_y = first_guides(psd)
+    tagged = walker.origin if has_layers else None
+    origin = tagged if tagged is not None else (guide_x, guide_y)
     return Document(
         width=header.width,
         height=header.height,
@@ -129,7 +145,28 @@ def _document(psd: Any, header: PsdHeader, label: str, max_pixels: int) -> Docum
         color_mode=header.mode,
         depth=header.depth,
         skipped=tuple(skipped),
+        origin=origin,
     )
+
+
+def first_guides(psd: Any) -> tuple[float | None, float | None]:
+    """Canvas x of the first vertical guide and y of the first horizontal guide (pixels),
+    from the Grid and Guides image resource (1032); ``None`` for an axis without one.
+    Locations are stored in 1/32 pixel, as signed 32-bit values."""
+    x: float | None = None
+    y: float | None = None
+    try:
+        info = psd.image_resources.get_data(Resource.GRID_AND_GUIDES_INFO)
+        items = list(info.data) if info is not None else []
+    except Exception:  # a damaged resource is ignored, as Photoshop does
+        return None, None
+    for location, direction in items:
+        value = (location - (1 << 32) if location >= 1 << 31 else location) / 32.0
+        if direction == 0 and x is None:
+            x = value
+        elif direction == 1 and y is None:
+            y = value
+    return x, y
 
 
 def _merged_layer(psd: Any, label: str) -> Layer | None:

@@ -16,11 +16,15 @@ tag                    meaning (nearest layer-or-group carrying it wins)
 ``[folder]``/``:name`` prefix ``name/`` for the attachment names below; nests
 ``[mesh]``/``:name``   mesh attachment; with a name: linked mesh of ``name``
 ``[scale:X]``          image scaled by X, attachment by 1/X (X > 0)
-``[trim]``/``:false``  force whitespace trimming on or off
+``[pad:N]``            N px padding around the image instead of the global padding
+``[trim]``/``:value``  ``ws``/``true`` trim, ``canvas``/``false`` full canvas, ``mask``
 ``[path:name]``        image name when it differs from the attachment name
-``[overlay]``          clipping overlay for the layers below (not supported: left out)
+``[overlay]``          clipping overlay drawn into every layer below (no image)
+``[origin]``           the layer's centre is the skeleton's 0,0 (no image)
+``[bones]``/``[slots]`` (group) each immediate child gets ``[bone]`` / ``[slot]``
 ``[name:pre*post]``    (group) children's names become ``pre<name>post``
-``[pad:N]``            SpineLift extension: N px padding around this image
+``[path|bone|slot:p*s]`` (group) pattern for the children's paths / bones / slots
+``[!bones]`` ...       ``[!bones|slots|name|path|bone|slot]``: block the parent's tag
 anything else          kept in ``LayerTags.overrides`` (``[key:value]``, or ``""``)
 =====================  ===========================================================
 
@@ -46,6 +50,8 @@ from spinelift.io.document import LayerTags
 _TAG = re.compile(r"\[([^\]]+)\]")
 _NAMED = ("bone", "slot", "skin", "folder")
 _INHERITED = ("bone", "slot", "skin", "scale", "pad", "trim")
+_ESCAPES = ("bones", "slots", "name", "path", "bone", "slot")
+_TRIM = {"": "ws", "true": "ws", "ws": "ws", "false": "canvas", "canvas": "canvas", "mask": "mask"}
 
 
 @dataclass(frozen=True)
@@ -91,15 +97,20 @@ def _apply(
     key: str, value: str | None, name: str, out: dict[str, Any], overrides: dict[str, str]
 ) -> str | None:
     """Store one tag into ``out``; return a problem message or ``None``."""
-    if key in ("ignore", "merge", "overlay"):
+    if key in ("ignore", "merge", "overlay", "bones", "slots", "origin"):
         out[key] = True
+    elif key.startswith("!") and key[1:] in _ESCAPES:
+        out["escapes"] = (*out.get("escapes", ()), key[1:])
     elif key in _NAMED:
         out[key] = value or name
     elif key == "mesh":
         out["mesh"] = True
         out["linked_mesh"] = value or None
     elif key == "trim":
-        out["trim"] = value is None or value.lower() != "false"
+        mode = _TRIM.get((value or "").lower())
+        if mode is None:
+            return "needs true, ws, false, canvas or mask, e.g. [trim:mask]"
+        out["trim"] = mode
     elif key == "scale":
         number = _float(value)
         if number is None or not (number > 0 and math.isfinite(number)):
@@ -138,13 +149,14 @@ def effective_tags(group_tags: Sequence[LayerTags], own: LayerTags) -> LayerTags
     it; ``overrides`` merge with nearer keys winning. ``folder`` becomes the full
     folder path (see :func:`folder_path`) and ``skin`` the skin's full name
     (prefixed by the folders above the skin's group unless it starts with ``/``).
-    ``merge``, ``path``, ``overlay`` and ``name_pattern`` stay the layer's own.
+    ``merge``, ``path``, ``overlay`` and ``name_pattern`` stay the layer's own. A bone or
+    slot value with ``*`` is a group's pattern (:func:`apply_patterns`), never a name.
     """
     chain = [*group_tags, own]
     values: dict[str, Any] = {}
     for key in _INHERITED:
         for tags in reversed(chain):
-            if getattr(tags, key) is not None:
+            if is_value(getattr(tags, key)):
                 values[key] = getattr(tags, key)
                 break
     for position in range(len(chain) - 1, -1, -1):
@@ -172,6 +184,28 @@ def effective_tags(group_tags: Sequence[LayerTags], own: LayerTags) -> LayerTags
     )
 
 
+def is_value(value: Any) -> bool:
+    """A tag value that names something (not absent, not a ``*`` pattern)."""
+    return value is not None and not (isinstance(value, str) and "*" in value)
+
+
+def apply_patterns(value: str, chain: Sequence[LayerTags], position: int, key: str) -> str:
+    """``value`` (met at ``chain[position]``) through the ``[key:pre*post]`` patterns of the
+    groups above it, innermost first; a ``[!key]`` on the way (the node itself included)
+    blocks the patterns above it. ``key``: ``name``, ``path``, ``bone`` or ``slot``."""
+    blocked = False
+    for q in range(position, 0, -1):
+        blocked = blocked or key in chain[q].escapes
+        if blocked:
+            break
+        parent = chain[q - 1]
+        pattern = parent.name_pattern if key == "name" else getattr(parent, key)
+        if isinstance(pattern, str) and "*" in pattern:
+            head, _, tail = pattern.partition("*")
+            value = head + value + tail
+    return value
+
+
 def folder_path(chain: Sequence[LayerTags]) -> str:
     """The ``a/b`` prefix the ``[folder]`` and ``[skin]`` tags of ``chain`` give.
 
@@ -194,14 +228,13 @@ def folder_path(chain: Sequence[LayerTags]) -> str:
 def attachment_name(name: str, group_tags: Sequence[LayerTags], own: LayerTags) -> str:
     """The Spine attachment name PhotoshopToSpine gives a layer called ``name``.
 
-    ``[name:pattern]`` groups are applied innermost first, then the folder path
-    is prefixed, unless ``name`` starts with ``/`` (then only the ``/`` is dropped).
+    ``[name:pattern]`` groups are applied innermost first (unless a ``[!name]`` blocks
+    them), then the folder path is prefixed, unless the name starts with ``/`` (then only
+    the ``/`` is dropped).
     """
-    for tags in reversed(group_tags):
-        if tags.name_pattern:
-            head, _, tail = tags.name_pattern.partition("*")
-            name = head + name + tail
+    chain = [*group_tags, own]
+    name = apply_patterns(name, chain, len(chain) - 1, "name")
     if name.startswith("/"):
         return name[1:]
-    folder = folder_path([*group_tags, own])
+    folder = folder_path(chain)
     return f"{folder}/{name}" if folder else name
