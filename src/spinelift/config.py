@@ -121,6 +121,11 @@ class AppSettings(BaseSettings):
     def blob_dir(self) -> Path:
         """Where the local blob store keeps uploads and results."""
         return self.data_dir / "blobs"
+    max_document_layers: int = Field(default=500, ge=1)
+    """most drawable layers an uploaded document may hold (checked before decoding)"""
+    max_document_pixels: int = Field(default=48 * MIB, ge=1)
+    """most pixels across an uploaded document's layer boxes (checked before decoding;
+    with the default a worker's peak stays under 1 GiB, see docs/reliability.md)"""
 
     def mesh_callback_url(self) -> str | None:
         """Where the mesh service sends a delegated job's progress: the web app's signed

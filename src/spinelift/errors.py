@@ -21,6 +21,7 @@ exit codes, the services to HTTP statuses and seed 004's error body
     ├── DocumentError                      DOCUMENT_INVALID
     │   ├── UnsupportedDocumentError       UNSUPPORTED_DOCUMENT
     │   ├── EmptyDocumentError             NO_LAYERS
+    │   ├── DocumentTooLargeError          DOCUMENT_TOO_LARGE
     │   └── SkeletonError                  SKELETON_INVALID
     │       ├── UnsupportedSkeletonError   UNSUPPORTED_SKELETON
     │       └── BoneHierarchyError         BONE_HIERARCHY_INVALID
@@ -136,6 +137,14 @@ class EmptyDocumentError(DocumentError):
     """Nothing in the document can be exported: no pixel layer, or none that meshes."""
 
     code: ClassVar[str] = "NO_LAYERS"
+
+
+class DocumentTooLargeError(DocumentError):
+    """A document over a budget checked before decoding: too many layers, or too many
+    pixels across its layers (``details``: ``limit`` (the setting's name), ``value``,
+    ``max``)."""
+
+    code: ClassVar[str] = "DOCUMENT_TOO_LARGE"
 
 
 class SkeletonError(DocumentError):

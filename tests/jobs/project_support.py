@@ -16,10 +16,12 @@ from dramatiq.brokers.stub import StubBroker
 
 from spinelift.io.psd import write_sample_psd
 from spinelift.jobs.events import EventBus
+from spinelift.jobs.export_version import current_version
 from spinelift.jobs.project_jobs import QUEUE_NAME, JobDeps, configure, declare_actors
+from spinelift.storage.blob_keys import export_key
 from spinelift.storage.blobs import LocalBlobStore
 from spinelift.storage.db import Database
-from spinelift.storage.repositories import Actor
+from spinelift.storage.repositories import Actor, UnitOfWork
 from tests.service.support_service import cleanup, require_redis
 
 SAMPLE_LAYERS = 13
@@ -57,6 +59,15 @@ class Setup:
                 sha256=digest,
             )
             return user.id, project.id, upload.id
+
+    def stored_export(self, owner_id: int, project_id: int) -> bytes:
+        """The export zip the BuildExport job stored for the project's current version."""
+        with self.db.session(readonly=True) as session:
+            uow = UnitOfWork(session, Actor.user(owner_id))
+            project = uow.projects.get(owner_id, project_id)
+            assert project is not None
+            version = current_version(uow, project_id, project.name)
+        return self.deps.blobs.get(export_key(project_id, version.fingerprint))
 
     def run_worker(self, timeout: float = 30.0) -> None:
         """Process every message (including the ones sent while processing)."""

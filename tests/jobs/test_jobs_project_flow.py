@@ -18,7 +18,6 @@ from spinelift.io.image import encode_png
 from spinelift.io.psd import read_psd
 from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.events import project_snapshot
-from spinelift.jobs.project_export import build_export_zip
 from spinelift.storage.models import Job, Layer, Mesh, Notification
 from spinelift.storage.repositories import Actor
 from tests.jobs.project_support import (  # noqa: F401
@@ -256,7 +255,7 @@ def test_the_export_zip_holds_skeleton_json_and_atlas(project_setup: Setup) -> N
     owner, project_id, upload_id = s.new_project()
     pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
-    data = build_export_zip(s.deps, owner, project_id)
+    data = s.stored_export(owner, project_id)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
         skeleton_name = next(n for n in names if n.endswith(".json"))
@@ -280,7 +279,7 @@ def test_the_web_export_rigs_the_character_exactly_as_the_cli_does(project_setup
     owner, project_id, upload_id = s.new_project(name="hero")
     pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
-    with zipfile.ZipFile(io.BytesIO(build_export_zip(s.deps, owner, project_id))) as archive:
+    with zipfile.ZipFile(io.BytesIO(s.stored_export(owner, project_id))) as archive:
         web = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith(".json"))))
     cli_out, psd = s.tmp / "cli", s.tmp / "hero.psd"
     psd.write_bytes(sample_psd(s.tmp))

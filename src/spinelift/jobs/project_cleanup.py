@@ -11,6 +11,8 @@ per Redis, see :mod:`spinelift.jobs.periodic`) and repairs what a fault left beh
   moves: once it is older than ``SPINELIFT_JOB_STALE_AFTER`` the job is queued again and
   sent (:func:`resend_stale`; after :data:`~spinelift.jobs.project_jobs.MAX_WORKER_LOSSES`
   attempts it fails as ``JOB_TIMEOUT``);
+- a ProcessPsd job that has read its document waits for its run
+  (:mod:`spinelift.jobs.project_runs`): not lost, left alone;
 - a queued job whose message the broker does not hold (Redis restarted empty, or was
   down when the job was made) is sent again once its last send is that old; a message
   still waiting, delayed or held by a worker is left alone, so a long queue is never
@@ -25,7 +27,6 @@ recorded (the app stopped between the two) once they are an hour old.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,8 @@ from spinelift.config import ServiceSettings
 from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.broker import message_job_ids, redis_client, requeue_dead_workers
 from spinelift.jobs.periodic import Periodic, Task
+from spinelift.jobs.project_runs import is_waiting_run
+from spinelift.storage.blob_keys import LAYER_KEY, UPLOAD_KEY
 from spinelift.storage.models import JobKind, JobStatus
 from spinelift.storage.repositories import Actor, UnitOfWork
 
@@ -46,8 +49,6 @@ FULL_CLEANUP_INTERVAL = 3600.0
 """seconds between two full Cleanup runs in the workers (stuck jobs, orphan blobs)"""
 ORPHAN_UPLOAD_AGE = 3600.0
 """seconds after which a stored upload that no row records is deleted"""
-_LAYER_KEY = re.compile(r"^projects/(\d+)/layers/(\d+)\.png$")
-_UPLOAD_KEY = re.compile(r"^projects/(\d+)/uploads/(\d{10})-[0-9a-f]{32}\.(?:psd|psb|png)$")
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def resend_stale(deps: pj.JobDeps, *, older_than: float = 60.0) -> int:
                 (job.payload or {}).get("request_id"),
             )
             for job in jobs.find_stale(heartbeat_older_than=age, queued_older_than=age, limit=500)
-            if job.kind in pj.KIND_ACTORS
+            if job.kind in pj.KIND_ACTORS and not is_waiting_run(job)
         ]
     if not stale:
         return 0
@@ -154,6 +155,7 @@ def run_cleanup(
         stuck = [
             (job.job_id, job.kind)
             for job in uow.jobs.find_stale(heartbeat_older_than=age, queued_older_than=age)
+            if not is_waiting_run(job)  # its own jobs have their own clocks
         ]
     for job_id, kind in stuck:
         message = f"the job did not finish within {stuck_after:g} s"
@@ -178,8 +180,8 @@ def run_cleanup(
 def _orphan(deps: pj.JobDeps, key: str, uploads: dict[int, set[str]]) -> bool:
     """A layer image whose layer row is gone, or an upload no row records that is older
     than :data:`ORPHAN_UPLOAD_AGE` (its time is in its key)."""
-    layer_key = _LAYER_KEY.match(key)
-    upload_key = _UPLOAD_KEY.match(key)
+    layer_key = LAYER_KEY.match(key)
+    upload_key = UPLOAD_KEY.match(key)
     if layer_key is None and upload_key is None:
         return False
     with deps.db.session(readonly=True) as session:

@@ -1,126 +1,144 @@
-"""A project's Spine export (zip) rebuilt from the database and the blob store.
+"""A project's Spine export, built once per version in a worker and stored as blobs.
 
 The layers' PNGs, positions, opacity, blend modes and rig records (groups and
 ``[tags]``: bones, slots, skins, folders) become a
-:class:`~spinelift.io.document.Document` again, and :func:`spinelift.io.export.
-export_document` writes the Spine project. Each layer is meshed again with the
-parameters of its latest stored mesh (meshing is deterministic: same pixels and
-settings, same mesh), so the export matches what the user inspected without a second
-code path for placing precomputed meshes. Failed layers are left out.
+:class:`~spinelift.io.document.Document` again, and
+:func:`spinelift.io.export.export_document` writes the Spine project with each layer's
+STORED mesh (``meshes=``: made by GenerateMesh from the very image the export writes,
+see :mod:`spinelift.jobs.project_layers`); a layer is meshed again only when its mesh
+row predates whole stored meshes. Failed layers are left out.
+
+Two blobs per version (:mod:`spinelift.storage.blob_keys`): the zip, streamed to every
+download, and the player files (skeleton, atlas and pages as ``data:`` URIs plus the
+document's viewport, one JSON document) streamed to the UI's Spine player, so the API
+never builds, unzips or encodes anything. Older versions' blobs are deleted once a
+newer one is stored.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import tempfile
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Any
 
+from spinelift.core.mesh import Mesh
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import EmptyDocumentError, JobNotFoundError
 from spinelift.io.document import Document, Layer
-from spinelift.io.export import ExportOptions, export_document
+from spinelift.io.export import export_document
 from spinelift.io.image import read_image
-from spinelift.io.layer_rig import rig_fields
+from spinelift.jobs.export_version import ExportVersion, current_version, exported_items
+from spinelift.jobs.project_layers import (
+    StoredLayer,
+    document_layer,
+    export_image,
+    export_options,
+    stored_mesh,
+)
 from spinelift.spine.paths import safe_path
-from spinelift.storage.models import JobKind, JobStatus, LayerStatus
-from spinelift.storage.models import Layer as LayerRow
+from spinelift.storage.blob_keys import export_key, export_prefix, player_files_key
+from spinelift.storage.blobs import BlobStore
+from spinelift.storage.db import Database
 from spinelift.storage.repositories import Actor, UnitOfWork
 
-if TYPE_CHECKING:
-    from spinelift.jobs.project_jobs import JobDeps
+_TYPES = {".json": "application/json", ".atlas": "text/plain", ".png": "image/png"}
 
 
-@dataclass(frozen=True)
-class _LayerRow:
-    """What the export needs of a layer row (read inside the session)."""
-
-    id: int
-    name: str
-    x: int
-    y: int
-    width: int
-    height: int
-    opacity: float
-    blend_mode: str
-    visible: bool
-    has_mask: bool
-    image_key: str
-    parameters: dict[str, Any]
-    rig: dict[str, Any]
-
-    @classmethod
-    def of(cls, layer: LayerRow) -> _LayerRow:
-        return cls(
-            layer.id,
-            layer.name,
-            layer.x,
-            layer.y,
-            layer.width,
-            layer.height,
-            layer.opacity,
-            layer.blend_mode,
-            layer.visible,
-            layer.has_mask,
-            layer.image_key or "",
-            dict(layer.parameters),
-            dict(layer.rig or {}),
-        )
+def export_stem(name: str) -> str:
+    """The export's file stem from the project's name (safe, one path segment)."""
+    return safe_path(name, fallback="project").replace("/", "_")
 
 
-def build_export_zip(deps: JobDeps, owner_id: int, project_id: int) -> bytes:
-    """The Spine project zip (skeleton JSON, atlas + pages, preview) of the owner's project.
+def build_and_store(
+    db: Database, blobs: BlobStore, owner_id: int, project_id: int
+) -> tuple[ExportVersion, dict[str, Any]]:
+    """Store the export of the project's current version (unless it is stored already);
+    returns the version and what was stored (``key``, ``files_key``, ``size``).
 
-    Raises :class:`JobNotFoundError` when the project is absent or another user's, and
-    :class:`EmptyDocumentError` when it has no layer to export.
+    Raises :class:`JobNotFoundError` when the project is gone, :class:`EmptyDocumentError`
+    (``NO_LAYERS``) when it has no layer to export, and any export error.
     """
-    with deps.db.session(readonly=True) as session:
+    with db.session(readonly=True) as session:
         uow = UnitOfWork(session, Actor.user(owner_id))
         project = uow.projects.get(owner_id, project_id)
         if project is None:
             raise JobNotFoundError(f"no project {project_id}", details={"project_id": project_id})
-        name, defaults = project.name, dict(project.parameters)
-        canvas: dict[str, Any] = {}
-        for job in uow.jobs.list_for_project(project_id, limit=10_000):  # newest first
-            done = job.status == JobStatus.COMPLETED.value and job.result
-            if job.kind == JobKind.PROCESS_PSD.value and done:
-                canvas = dict(job.result or {})
-                break
-        rows = [
-            (_LayerRow.of(item.layer), dict(item.mesh.parameters) if item.mesh else None)
-            for item in uow.layers.list_with_meshes(project_id)
-            if item.layer.status != LayerStatus.FAILED.value and item.layer.image_key
-        ]
-    layers: list[Layer] = []
-    layer_settings: dict[str, MeshSettings] = {}
-    for index, (row, mesh_parameters) in enumerate(rows):
-        rgba = read_image(deps.blobs.get(row.image_key))
-        layer_name = row.name or f"layer_{row.id}"
-        layers.append(
-            Layer(
-                name=layer_name,
-                rgba=rgba,
-                left=row.x,
-                top=row.y,
-                opacity=row.opacity,
-                blend_mode=row.blend_mode,
-                psd_blend_mode=row.blend_mode,
-                visible=row.visible,
-                has_mask=row.has_mask,
-                index=index,
-                **rig_fields(row.rig, layer_name),
+        defaults = dict(project.parameters)
+        version = current_version(uow, project_id, project.name)
+        records = [
+            (
+                StoredLayer.of(item.layer),
+                dict(item.mesh.parameters) if item.mesh else None,
+                item.mesh.data if item.mesh else None,
             )
-        )
-        parameters = mesh_parameters or {**defaults, **row.parameters}
-        layer_settings[layer_name] = MeshSettings.from_mapping(parameters)
-    if not layers:
-        raise EmptyDocumentError(f"project {name!r}: no layer to export")
-    width = int(canvas.get("width") or max(r.x + r.width for r, _ in rows))
-    height = int(canvas.get("height") or max(r.y + r.height for r, _ in rows))
-    stem = safe_path(name, fallback="project").replace("/", "_")
-    document = Document(width, height, tuple(layers), source_name=f"{stem}.psd")
-    options = ExportOptions(layer_settings=layer_settings, workers=1)
+            for item in exported_items(uow.layers.list_with_meshes(project_id))
+        ]
+    key, files_key = (
+        export_key(project_id, version.fingerprint),
+        player_files_key(project_id, version.fingerprint),
+    )
+    if blobs.exists(key) and blobs.exists(files_key):
+        return version, {"key": key, "files_key": files_key, "reused": True}
+    if not records:
+        raise EmptyDocumentError(f"project {version.name!r}: no layer to export")
+    layers: list[Layer] = []
+    settings: dict[str, MeshSettings] = {}
+    meshes: dict[int, Mesh] = {}
+    for index, (row, parameters, data) in enumerate(records):
+        layer = document_layer(row, read_image(blobs.get(row.image_key)), index)
+        layers.append(layer)
+        chosen = MeshSettings.from_mapping(parameters or {**defaults, **row.parameters})
+        settings[layer.name] = chosen
+        mesh = stored_mesh(data)
+        image, _ = export_image(layer, chosen)
+        if mesh is not None and (mesh.width, mesh.height) == (image.width, image.height):
+            meshes[index] = mesh
+    stem = export_stem(version.name)
+    document = Document(version.width, version.height, tuple(layers), source_name=f"{stem}.psd")
+    options = export_options(settings)
     with tempfile.TemporaryDirectory(prefix="spinelift-export-") as folder:
         output = Path(folder) / f"{stem}.zip"
-        export_document(document, output, options)
-        return output.read_bytes()
+        export_document(document, output, options, meshes=meshes)
+        files = player_files(output, version, options.origin.point(version.width, version.height))
+        with output.open("rb") as stream:
+            blobs.put_stream(key, stream)
+        size = output.stat().st_size
+    blobs.put(files_key, files)
+    for old in blobs.list_keys(export_prefix(project_id)):
+        if old not in (key, files_key):
+            blobs.delete(old)
+    return version, {"key": key, "files_key": files_key, "size": size}
+
+
+def player_files(zip_path: Path, version: ExportVersion, origin: tuple[float, float]) -> bytes:
+    """The export's skeleton, atlas and pages as ``data:`` URIs and the document canvas
+    in skeleton space (the export's origin), as the UI's Spine player takes them (JSON)."""
+    files: dict[str, str] = {}
+    with zipfile.ZipFile(zip_path) as archive:
+        for name in archive.namelist():
+            kind = _TYPES.get(PurePosixPath(name).suffix.lower())
+            if kind is None or name == "preview.png" or name.endswith("/"):
+                continue
+            encoded = base64.b64encode(archive.read(name)).decode("ascii")
+            files[name] = f"data:{kind};base64,{encoded}"
+    ox, oy = origin
+    width, height = version.width, version.height
+    document = {
+        "skeleton": _only(files, ".json"),
+        "atlas": _only(files, ".atlas"),
+        "files": files,
+        "viewport": {"x": -ox, "y": oy - height, "width": width, "height": height},
+        "width": width,
+        "height": height,
+    }
+    return json.dumps(document, separators=(",", ":")).encode("utf-8")
+
+
+def _only(files: dict[str, str], suffix: str) -> str:
+    found = sorted(name for name in files if name.lower().endswith(suffix))
+    if len(found) != 1:
+        raise RuntimeError(f"the export holds {len(found)} {suffix} files: {found}")
+    return found[0]

@@ -18,11 +18,19 @@ final; any other exception requeues the row and is re-raised for Dramatiq to ret
 whose worker was lost is queued again until it has been tried :data:`MAX_WORKER_LOSSES`
 times (then ``JOB_TIMEOUT``: a job that keeps killing its worker is a poison pill).
 
-Meshing: in the worker (:func:`~spinelift.core.pipeline.build_mesh`) by default; with
-``MESH_SERVICE_URL`` (+ ``MESH_SERVICE_TOKEN``) set, GenerateMesh sends the layer's PNG
-to that mesh service (:mod:`spinelift.jobs.mesh_client`) and stores the same keys
-(figures recomputed from the attachment; ``overdraw`` against the alpha-threshold mask,
-before island/hole policies). The service's engine errors are final like local ones; the
+A run (:mod:`spinelift.jobs.project_runs`): ProcessPsd reads the upload
+(:mod:`spinelift.jobs.project_upload`, within the document budget) and stores the
+layers, GenerateMesh meshes each layer, BuildExport stores the export of the new version
+(:mod:`spinelift.jobs.project_export`); the project is completed, and the ProcessPsd job
+the upload answered with too, once the export is stored.
+
+Meshing: each layer's mesh is made from the image its export writes (padding included,
+:mod:`spinelift.jobs.project_layers`) and stored whole; the export ships it. In the
+worker (:func:`~spinelift.core.pipeline.build_mesh`) by default; with
+``MESH_SERVICE_URL`` (+ ``MESH_SERVICE_TOKEN``) set, GenerateMesh sends that image as a
+PNG to the mesh service (:mod:`spinelift.jobs.mesh_client`) and stores the mesh its
+attachment describes (``overdraw`` against the alpha-threshold mask, before island/hole
+policies). The service's engine errors are final like local ones; the
 service unreachable (retries spent, or its circuit breaker open) is not the job's fault:
 the job is queued again without counting the attempt, its message delayed (1-30 s, or
 until the breaker lets a trial through), until it is :data:`MESH_SERVICE_WAIT` s old
@@ -40,31 +48,34 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 import dramatiq
-import numpy as np
 
 from spinelift.config import ServiceSettings
 from spinelift.core.mask import alpha_mask
-from spinelift.core.metrics import mesh_area
+from spinelift.core.mesh import Mesh
 from spinelift.core.pipeline import build_mesh
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import DocumentError, EmptyDocumentError, SpineLiftError
 from spinelift.io.document import Document
 from spinelift.io.image import encode_png, read_image
 from spinelift.io.layer_rig import rig_record
-from spinelift.io.png_document import PNG_SIGNATURE, read_png_bytes
-from spinelift.io.psd import read_psd
+from spinelift.io.psd.limits import DocumentBudget
+from spinelift.jobs import project_export, project_runs
 from spinelift.jobs.broker import make_broker, redis_client, require_redis_url
 from spinelift.jobs.events import EventBus, layer_event
+from spinelift.jobs.export_version import ExportVersion
 from spinelift.jobs.jsonlog import configure_logging, log_context
 from spinelift.jobs.lease import JobLease, heartbeat_every
 from spinelift.jobs.mesh_client import MeshServiceClient, client_for
-from spinelift.spine.attachment import mesh_attachment
+from spinelift.jobs.project_layers import StoredLayer, document_layer, export_image, mesh_data
+from spinelift.jobs.project_runs import RunEnd
+from spinelift.jobs.project_upload import StoredUpload, read_upload_document
+from spinelift.spine.attachment import attachment_mesh
 from spinelift.storage.blob_factory import blob_store_for
+from spinelift.storage.blob_keys import export_key, layer_image_key, player_files_key
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database, database_url_from_env
 from spinelift.storage.models import JobKind, JobStatus, LayerStatus, ProjectStatus
@@ -88,9 +99,11 @@ ACTOR_PROCESS_PSD = "spinelift_process_psd"
 ACTOR_GENERATE_MESH = "spinelift_generate_mesh"
 ACTOR_CLEANUP = "spinelift_cleanup"
 ACTOR_NOTIFY_PROJECT = "spinelift_notify_project"
+ACTOR_BUILD_EXPORT = "spinelift_build_export"
 KIND_ACTORS = {
     JobKind.PROCESS_PSD.value: ACTOR_PROCESS_PSD,
     JobKind.GENERATE_MESH.value: ACTOR_GENERATE_MESH,
+    JobKind.BUILD_EXPORT.value: ACTOR_BUILD_EXPORT,
     JobKind.NOTIFICATION.value: ACTOR_NOTIFY_PROJECT,
 }
 """the actor that runs each kind of job row (its message: the job id)"""
@@ -108,11 +121,8 @@ class JobDeps:
     """set: GenerateMesh is delegated to this mesh service instead of run here"""
     stale_after: float = 30.0
     """seconds without a heartbeat after which a running job is presumed lost"""
-
-
-def layer_image_key(project_id: int, layer_id: int) -> str:
-    """Blob key of a layer's PNG: ids only, never the layer's (user-chosen) name."""
-    return f"projects/{project_id}/layers/{layer_id}.png"
+    budget: DocumentBudget = field(default_factory=DocumentBudget)
+    """what one uploaded document may hold (checked before it is decoded)"""
 
 
 # --------------------------------------------------------------------------- set-up
@@ -143,6 +153,7 @@ def deps_from_settings(settings: ServiceSettings, broker: dramatiq.Broker | None
         events=EventBus(redis_client(require_redis_url(settings)), prefix=settings.key_prefix),
         broker=broker,
         stale_after=settings.job_stale_after,
+        budget=DocumentBudget(settings.max_document_layers, settings.max_document_pixels),
         mesh_client=client_for(
             settings.mesh_service_url,
             settings.mesh_service_token,
@@ -161,7 +172,7 @@ def setup_worker() -> None:
     from spinelift.jobs.project_cleanup import add_recovery  # it builds on this module
 
     settings = ServiceSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     broker = make_broker(settings)
     dramatiq.set_broker(broker)
     deps = deps_from_settings(settings, broker)
@@ -170,10 +181,11 @@ def setup_worker() -> None:
 
 
 def declare_actors(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor[Any, Any]]:
-    """The four actors on ``broker`` (declared once per broker), by actor name."""
+    """The five actors on ``broker`` (declared once per broker), by actor name."""
     functions: dict[str, Callable[..., None]] = {
         ACTOR_PROCESS_PSD: process_psd,
         ACTOR_GENERATE_MESH: generate_mesh,
+        ACTOR_BUILD_EXPORT: build_export,
         ACTOR_CLEANUP: cleanup,
         ACTOR_NOTIFY_PROJECT: notify_project,
     }
@@ -247,16 +259,21 @@ def create_process_psd(
     owner_id: int,
     project_id: int,
     upload_id: int,
+    upload_ids: list[int] | None = None,
     request_id: str | None = None,
 ) -> str:
     """The ProcessPsd job row of an upload, in the caller's transaction (the upload row
     and its job then exist together or not at all); send it with :func:`send_job` after
-    the commit. Returns the job id."""
+    the commit. ``upload_ids``: several PNG uploads read as one document (in file-name
+    order). Returns the job id."""
     job_id = f"psd-{project_id}-{uuid.uuid4().hex[:16]}"
+    payload: dict[str, Any] = {"upload_id": upload_id, "request_id": request_id}
+    if upload_ids:
+        payload["upload_ids"] = list(upload_ids)
     uow.jobs.create(
         job_id,
         JobKind.PROCESS_PSD,
-        payload={"upload_id": upload_id, "request_id": request_id},
+        payload=payload,
         user_id=owner_id,
         project_id=project_id,
     )
@@ -279,7 +296,9 @@ def enqueue_generate_mesh(
     request_id: str | None = None,
 ) -> str:
     """Create a GenerateMesh job row for the layer (``parameters``: this run's mesh
-    parameters, else the layer's over the project's), mark the layer pending, send."""
+    parameters, else the layer's over the project's), mark the layer pending, send.
+    A finished project is processing again until its export is rebuilt (the same run:
+    no new notification)."""
     job_id = f"mesh-{layer_id}-{uuid.uuid4().hex[:16]}"
     payload: dict[str, Any] = {"request_id": request_id}
     if parameters is not None:
@@ -294,6 +313,15 @@ def enqueue_generate_mesh(
             layer_id=layer_id,
         )
         uow.layers.set_status(layer_id, LayerStatus.PENDING)
+        project = uow.projects.get_for_update(project_id)
+        restarted = project is not None and project.status != ProjectStatus.PROCESSING.value
+        if project is not None and restarted:
+            started = project.processing_started_at
+            uow.projects.set_status(project_id, ProjectStatus.PROCESSING)
+            # the same run goes on (its export is rebuilt): no second notification
+            project.processing_started_at = started
+    if restarted:
+        _project_event(deps, project_id, ProjectStatus.PROCESSING)
     _layer_event(deps, project_id, layer_id, LayerStatus.PENDING, 0, "Queued")
     _send(deps, ACTOR_GENERATE_MESH, job_id, request_id=request_id)
     return job_id
@@ -314,6 +342,13 @@ def generate_mesh(job_id: str) -> None:
     deps = current_deps()
     with log_context(job_id=job_id), _lease(deps, job_id):
         run_generate_mesh(deps, job_id)
+
+
+def build_export(job_id: str) -> None:
+    """Actor body: store the export of the project's current version, end the run."""
+    deps = current_deps()
+    with log_context(job_id=job_id), _lease(deps, job_id):
+        run_build_export(deps, job_id)
 
 
 def cleanup() -> None:
@@ -340,25 +375,24 @@ def run_process_psd(deps: JobDeps, job_id: str) -> None:
         if job is None or job.status != JobStatus.QUEUED.value or job.project_id is None:
             log.info("process_psd: nothing to do", extra={"status": job and job.status})
             return
-        uow.jobs.claim(job_id, message="Reading PSD")
+        uow.jobs.claim(job_id, message="Reading the document")
         project_id, attempts = job.project_id, job.attempts
         upload_id = int(job.payload.get("upload_id", 0))
+        upload_ids = [int(i) for i in job.payload.get("upload_ids") or [upload_id]]
         owner_id = job.user_id
         uow.projects.set_status(project_id, ProjectStatus.PROCESSING)
-        upload = uow.uploads.get(upload_id)
-        blob_key = upload.blob_key if upload is not None else None
-        filename = upload.filename if upload is not None else "upload.psd"
+        uploads = []
+        for one in upload_ids:
+            upload = uow.uploads.get(one)
+            if upload is not None:
+                uploads.append(StoredUpload(one, upload.blob_key, upload.filename))
     _project_event(deps, project_id, ProjectStatus.PROCESSING)
     try:
-        if blob_key is None or not deps.blobs.exists(blob_key):
+        if len(uploads) != len(upload_ids):
             raise DocumentError(f"upload {upload_id} is gone", details={"upload_id": upload_id})
-        data = deps.blobs.get(blob_key)
-        if data.startswith(PNG_SIGNATURE):  # a single PNG upload is a one-layer document
-            document = read_png_bytes(data, name=filename)
-        else:
-            document = read_psd(data, name=filename)
+        document = read_upload_document(deps.blobs, uploads, deps.budget)
         if not document.layers:
-            raise EmptyDocumentError(f"{filename}: no layer to mesh")
+            raise EmptyDocumentError(f"{document.source_name}: no layer to mesh")
         mesh_jobs = _store_layers(deps, job_id, project_id, upload_id, owner_id, document)
     except SpineLiftError as exc:
         _fail_job(deps, job_id, JobKind.PROCESS_PSD.value, exc.to_dict()["error"])
@@ -366,19 +400,14 @@ def run_process_psd(deps: JobDeps, job_id: str) -> None:
     except Exception as exc:
         _retry_or_fail(deps, job_id, JobKind.PROCESS_PSD.value, attempts, exc)
         return
+    result = {"layers": len(document.layers), "width": document.width, "height": document.height}
+    del document  # the layers' pixels are stored: free them before the run goes on
+    with deps.db.unit(Actor.job(job_id)) as uow:
+        # the job now waits for its run: completed with the project (project_runs)
+        project_runs.mark_extracted(uow, job_id, result)
     for mesh_job_id, layer_id in mesh_jobs:
         _layer_event(deps, project_id, layer_id, LayerStatus.PENDING, 0, "Queued")
         _send(deps, ACTOR_GENERATE_MESH, mesh_job_id)
-    with deps.db.unit(Actor.job(job_id)) as uow:
-        if uow.jobs.require(job_id).status == JobStatus.PROCESSING.value:
-            uow.jobs.complete(
-                job_id,
-                {
-                    "layers": len(document.layers),
-                    "width": document.width,
-                    "height": document.height,
-                },
-            )
 
 
 def _store_layers(
@@ -463,28 +492,26 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
         parameters = job.payload.get("parameters")
         if parameters is None:
             parameters = {**layer.project.parameters, **layer.parameters}
-        image_key = layer.image_key
+        stored = StoredLayer.of(layer)
     _layer_event(deps, project_id, layer_id, LayerStatus.PROCESSING, 0, "Meshing")
     try:
-        settings = MeshSettings.from_mapping(dict(parameters))
-        if image_key is None:
+        if not stored.image_key:
             raise DocumentError(f"layer {layer_id} has no image")
-        png = deps.blobs.get(image_key)
-        rgba = read_image(png)
+        pixels = read_image(deps.blobs.get(stored.image_key))
+        # the image the export writes for this layer, meshed with its tags applied
+        image, settings = export_image(
+            document_layer(stored, pixels, 0), MeshSettings.from_mapping(dict(parameters))
+        )
+        del pixels
+        attachment = None
         if deps.mesh_client is not None:
-            data = _remote_mesh(deps.mesh_client, png, rgba, settings, f"{job_id}.{attempts}")
+            remote_id = f"{job_id}.{attempts}"
+            mesh, attachment = _remote_mesh(deps.mesh_client, image.rgba, settings, remote_id)
         else:
-            reporter = _MeshProgress(deps, job_id, project_id, layer_id)
-            mesh = build_mesh(rgba, settings, reporter)
-            data = {
-                "attachment": mesh_attachment(mesh),
-                "vertices": mesh.vertex_count,
-                "hull": mesh.hull_count,
-                "triangles": mesh.triangle_count,
-                "overdraw": round(mesh.overdraw(), 6),
-                "width": mesh.width,
-                "height": mesh.height,
-            }
+            mesh = build_mesh(
+                image.rgba, settings, _MeshProgress(deps, job_id, project_id, layer_id)
+            )
+        data = mesh_data(mesh, image, attachment)
     except MeshServiceDownError as exc:
         _wait_for_mesh_service(deps, job_id, attempts, exc)
         return
@@ -502,7 +529,8 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
         mesh_row = uow.meshes.add_version(layer_id, data, settings.to_dict(), job_id=job_id)
         uow.jobs.complete(job_id, {"mesh_version": mesh_row.version})
         uow.layers.set_status(layer_id, LayerStatus.COMPLETED)
-        finished = _finish_project(uow, project_id)
+        project_runs.note_layer_done(uow, job_id)
+        finished = _finish_project(deps, uow, project_id)
     figures = {k: data[k] for k in ("vertices", "hull", "triangles", "overdraw")}
     _layer_event(deps, project_id, layer_id, LayerStatus.COMPLETED, 100, "Done", mesh=figures)
     _project_finished(deps, project_id, finished)
@@ -556,15 +584,12 @@ def _wait_for_mesh_service(
 
 
 def _remote_mesh(
-    client: MeshServiceClient,
-    png: bytes,
-    rgba: Any,
-    settings: MeshSettings,
-    remote_job_id: str,
-) -> dict[str, Any]:
-    """The mesh data (local mode's keys) of the mesh service's attachment."""
+    client: MeshServiceClient, rgba: Any, settings: MeshSettings, remote_job_id: str
+) -> tuple[Mesh, dict[str, Any]]:
+    """The mesh the mesh service made of ``rgba`` (from its attachment, to 0.001 px:
+    :func:`~spinelift.spine.attachment.attachment_mesh`) and that attachment."""
     try:
-        attachment = client.mesh(png, settings.to_dict(), remote_job_id)
+        attachment = client.mesh(encode_png(rgba), settings.to_dict(), remote_job_id)
     except SpineLiftError as exc:
         if exc.details.get("retryable"):
             raise MeshServiceDownError(str(exc), code=exc.code) from exc
@@ -572,26 +597,8 @@ def _remote_mesh(
             # the service forgot the job (its Redis restarted empty): submit it again
             raise MeshServiceDownError(str(exc), code="JOB_NOT_FOUND") from exc
         raise
-    width, height = attachment.get("width", 0), attachment.get("height", 0)
-    flat = attachment.get("vertices") or []
-    local = [(float(flat[i]), float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
-    points = [(x + width / 2.0, height / 2.0 - y) for x, y in local]
-    triangles = [int(i) for i in attachment.get("triangles") or []]
     kept = int(alpha_mask(rgba, settings.alpha_threshold).sum())
-    area = mesh_area(
-        np.asarray(points, dtype=np.float64).reshape(-1, 2),
-        np.asarray(triangles, dtype=np.int64).reshape(-1, 3),
-    )
-    overdraw = max(0.0, area - kept) / kept if kept > 0 else 0.0
-    return {
-        "attachment": attachment,
-        "vertices": len(points),
-        "hull": int(attachment.get("hull", 0)),
-        "triangles": len(triangles) // 3,
-        "overdraw": round(overdraw, 6),
-        "width": width,
-        "height": height,
-    }
+    return attachment_mesh(attachment, kept_pixels=kept), attachment
 
 
 class _MeshProgress:
@@ -624,7 +631,13 @@ def _error(code: str, message: str, **details: Any) -> dict[str, Any]:
 def _retry_or_fail(deps: JobDeps, job_id: str, kind: str, attempts: int, exc: Exception) -> None:
     """A crash: requeue and re-raise (Dramatiq retries), or fail for good at the limit."""
     log.exception("job crashed", extra={"attempt": attempts})
-    error = _error("INTERNAL_ERROR", f"{type(exc).__name__}: {exc}", attempts=attempts)
+    # the exception's text stays in the log: it may name files, keys or hosts
+    error = _error(
+        "INTERNAL_ERROR",
+        f"the job failed unexpectedly (attempt {attempts}); the details are in the "
+        f"server's log under job id {job_id}",
+        attempts=attempts,
+    )
     if attempts >= MAX_ATTEMPTS:
         _fail_job(deps, job_id, kind, error)
         return
@@ -635,9 +648,9 @@ def _retry_or_fail(deps: JobDeps, job_id: str, kind: str, attempts: int, exc: Ex
 
 
 def _fail_job(deps: JobDeps, job_id: str, kind: str, error: Mapping[str, Any]) -> None:
-    """Fail the job and what it was working on (the project, or the layer)."""
+    """Fail the job and what it was working on (the project, the layer, or the run)."""
     text = f"{error.get('code', 'INTERNAL_ERROR')}: {error.get('message', '')}"
-    finished: tuple[str, str] | None = None
+    finished: RunEnd | None = None
     with deps.db.unit(Actor.job(job_id)) as uow:
         job = uow.jobs.require(job_id, lock=True)
         if job.status not in (JobStatus.QUEUED.value, JobStatus.PROCESSING.value):
@@ -648,60 +661,86 @@ def _fail_job(deps: JobDeps, job_id: str, kind: str, error: Mapping[str, Any]) -
             return
         if kind == JobKind.PROCESS_PSD.value:
             uow.projects.set_status(project_id, ProjectStatus.FAILED, error=text)
+        elif kind == JobKind.BUILD_EXPORT.value:
+            finished = project_runs.fail_run(uow, project_id, text, error)
         elif layer_id is not None:
             uow.layers.set_status(layer_id, LayerStatus.FAILED, error=text)
-            finished = _finish_project(uow, project_id)
+            project_runs.note_layer_done(uow, job_id)
+            finished = _finish_project(deps, uow, project_id)
     log.info("job failed", extra={"code": error.get("code"), "error": error.get("message")})
     if kind == JobKind.PROCESS_PSD.value:
         _project_event(deps, project_id, ProjectStatus.FAILED, error=text)
-    elif layer_id is not None:
+        return
+    if layer_id is not None:
         _layer_event(deps, project_id, layer_id, LayerStatus.FAILED, 0, "Failed", error=text)
-        _project_finished(deps, project_id, finished)
+    _project_finished(deps, project_id, finished)
 
 
-def _finish_project(uow: UnitOfWork, project_id: int) -> tuple[str, str] | None:
-    """When every layer is done, the processing project becomes completed (failed if no
-    layer made it) and its Notification job row is made: (the status, that job's id).
-    The project row is locked so two last layers never both miss it."""
-    project = uow.projects.get_for_update(project_id)
-    if project is None or project.status != ProjectStatus.PROCESSING.value:
-        return None
-    layers = uow.layers.list_for_project(project_id)
-    done = (LayerStatus.COMPLETED.value, LayerStatus.FAILED.value)
-    if not layers or any(layer.status not in done for layer in layers):
-        return None
-    failed = sum(layer.status == LayerStatus.FAILED.value for layer in layers)
-    if failed == len(layers):
-        uow.projects.set_status(
-            project_id, ProjectStatus.FAILED, error=f"all {failed} layers failed to mesh"
-        )
-        status = ProjectStatus.FAILED.value
-    else:
-        uow.projects.set_status(project_id, ProjectStatus.COMPLETED)
-        status = ProjectStatus.COMPLETED.value
-    # the Notification job row is made in this transaction: a lost message cannot lose it
-    notify_id = _notify_job_id(project_id, project.processing_started_at)
-    uow.jobs.create(
-        notify_id, JobKind.NOTIFICATION, user_id=project.owner_id, project_id=project_id
-    )
-    return status, notify_id
+def _finish_project(deps: JobDeps, uow: UnitOfWork, project_id: int) -> RunEnd | None:
+    """:func:`project_runs.finish_project`, knowing which exports are stored."""
+    return project_runs.finish_project(uow, project_id, lambda fp: _stored(deps, project_id, fp))
 
 
-def _notify_job_id(project_id: int, started: datetime | None) -> str:
-    """The Notification job of a processing run (derived from the run's start)."""
-    run = int(started.timestamp() * 1000) if started is not None else 0
-    return f"notify-{project_id}-{run}"
+def _stored(deps: JobDeps, project_id: int, fingerprint: str) -> bool:
+    """Whether the export of that version is stored (zip and player files)."""
+    keys = (export_key(project_id, fingerprint), player_files_key(project_id, fingerprint))
+    return all(deps.blobs.exists(key) for key in keys)
 
 
-def _project_finished(deps: JobDeps, project_id: int, finished: tuple[str, str] | None) -> None:
+def _project_finished(deps: JobDeps, project_id: int, finished: RunEnd | None) -> None:
+    """After the commit: send the run's BuildExport job, or announce its end."""
     if finished is None:
         return
-    status, notify_id = finished
-    error = None
-    if status == ProjectStatus.FAILED.value:
-        error = "all layers failed to mesh"
-    _project_event(deps, project_id, ProjectStatus(status), error=error)
-    _send(deps, ACTOR_NOTIFY_PROJECT, notify_id)
+    if finished.send_export is not None:
+        send_job(deps, finished.send_export, JobKind.BUILD_EXPORT.value)
+    if finished.status is not None:
+        _project_event(deps, project_id, ProjectStatus(finished.status), error=finished.error)
+    if finished.notify_id is not None:
+        _send(deps, ACTOR_NOTIFY_PROJECT, finished.notify_id)
+
+
+# --------------------------------------------------------------------------- BuildExport
+
+
+def run_build_export(deps: JobDeps, job_id: str) -> None:
+    """Store the export of the project's current version (once: a stored one is reused),
+    then end the run if that is still the project's version."""
+    with deps.db.unit(Actor.job(job_id)) as uow:
+        job = uow.jobs.get(job_id)
+        if job is None or job.status != JobStatus.QUEUED.value or job.project_id is None:
+            log.info("build_export: nothing to do", extra={"status": job and job.status})
+            return
+        uow.jobs.claim(job_id, message="Building the export")
+        attempts, project_id, owner_id = job.attempts, job.project_id, job.user_id
+    try:
+        if owner_id is None:
+            raise DocumentError(f"project {project_id} has no owner")
+        version, stored = project_export.build_and_store(deps.db, deps.blobs, owner_id, project_id)
+    except SpineLiftError as exc:
+        _fail_job(deps, job_id, JobKind.BUILD_EXPORT.value, exc.to_dict()["error"])
+        return
+    except Exception as exc:
+        _retry_or_fail(deps, job_id, JobKind.BUILD_EXPORT.value, attempts, exc)
+        return
+    finished = _export_stored(deps, job_id, attempts, project_id, version, stored)
+    _project_finished(deps, project_id, finished)
+
+
+def _export_stored(
+    deps: JobDeps,
+    job_id: str,
+    attempts: int,
+    project_id: int,
+    version: ExportVersion,
+    stored: Mapping[str, Any],
+) -> RunEnd | None:
+    with deps.db.unit(Actor.job(job_id)) as uow:
+        current = uow.jobs.require(job_id, lock=True)
+        if current.status != JobStatus.PROCESSING.value or current.attempts != attempts:
+            log.info("build_export: superseded by another attempt")
+            return None
+        uow.jobs.complete(job_id, {"fingerprint": version.fingerprint, **stored})
+        return project_runs.complete_run(uow, project_id, version)
 
 
 # --------------------------------------------------------------------------- events
@@ -750,7 +789,8 @@ def run_notify_project(deps: JobDeps, ref: int | str) -> None:
             project_id, job_id = ref, ""
         project = uow.projects.get_for_update(project_id)
         finished = (ProjectStatus.COMPLETED.value, ProjectStatus.FAILED.value)
-        current = _notify_job_id(project_id, project.processing_started_at) if project else ""
+        started = project.processing_started_at if project else None
+        current = project_runs.notify_job_id(project_id, started) if project else ""
         if project is None or project.status not in finished or job_id not in ("", current):
             if job_id and uow.jobs.require(job_id).status == JobStatus.QUEUED.value:
                 uow.jobs.claim(job_id, message="Superseded")

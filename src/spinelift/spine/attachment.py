@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from spinelift.core.mesh import Mesh
+from spinelift.core.mesh import Mesh, MeshStats
 from spinelift.errors import TriangulationError
 
 MAX_SPINE_VERTICES = 32768
@@ -80,6 +80,38 @@ def mesh_attachment(
     out["width"] = _number(width * scale, vertex_decimals)
     out["height"] = _number(height * scale, vertex_decimals)
     return out
+
+
+def attachment_mesh(attachment: Any, *, kept_pixels: int = 0) -> Mesh:
+    """The inverse of :func:`mesh_attachment` (scale 1): the core :class:`Mesh` an
+    unweighted mesh attachment was written from, in image pixels (to the attachment's
+    ``vertex_decimals``). ``kept_pixels`` becomes ``stats.kept_pixels`` (for
+    :meth:`Mesh.overdraw`). Raises :class:`TriangulationError` for a mapping that is not
+    such an attachment."""
+    try:
+        width, height = float(attachment["width"]), float(attachment["height"])
+        local = np.asarray(attachment["vertices"], dtype=np.float64).reshape(-1, 2)
+        triangles = np.asarray(attachment["triangles"], dtype=np.int32).reshape(-1, 3)
+        edges = np.asarray(attachment.get("edges") or [], dtype=np.int32).reshape(-1, 2) // 2
+        hull = int(attachment["hull"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TriangulationError(
+            f"not a Spine mesh attachment: {exc}", details={"problems": [str(exc)]}
+        ) from exc
+    pixels = np.empty_like(local)
+    pixels[:, 0] = local[:, 0] + width / 2.0
+    pixels[:, 1] = height / 2.0 - local[:, 1]
+    mesh = Mesh(
+        vertices=pixels,
+        triangles=triangles,
+        hull_count=hull,
+        edges=edges,
+        width=round(width),
+        height=round(height),
+        stats=MeshStats(int(kept_pixels), 0, 0),
+    )
+    _check(mesh, 1.0)
+    return mesh
 
 
 def _check(mesh: Mesh, scale: float) -> None:

@@ -4,7 +4,9 @@ Keys are relative, slash-separated paths of ``[A-Za-z0-9._-]`` segments that do 
 start with a dot (``results/<sha>.json``, ``projects/12/layers/40.png``); anything
 else (``..``, absolute paths, spaces, a layer's own name) is refused with
 ``ValueError``, so a key never escapes the root and callers build keys from ids.
-A blob is either whole or absent: readers never see a half-written value. A process
+A blob is either whole or absent: readers never see a half-written value. Big values
+go in and out as streams (:meth:`BlobStore.put_stream`, :meth:`BlobStore.open`) in
+chunks of :data:`CHUNK` bytes, so memory stays bounded whatever their size. A process
 killed while writing can leave a hidden temporary file (the local store's writes go to
 ``.<name>.<hex>.tmp`` first): never a key, never listed or served, and removed by
 :meth:`LocalBlobStore.remove_stale_temporaries` (the Cleanup job calls it).
@@ -13,15 +15,19 @@ killed while writing can leave a hidden temporary file (the local store's writes
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import secrets
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from spinelift.io.files import write_atomic
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,200}$")
 MAX_KEY_LENGTH = 1024
+CHUNK = 1024 * 1024
+"""bytes copied at a time by the streaming methods"""
 
 
 def validate_key(key: str) -> str:
@@ -38,14 +44,28 @@ def validate_prefix(prefix: str) -> str:
     return prefix
 
 
+class Readable(Protocol):
+    """What :meth:`BlobStore.put_stream` reads from (a file, a request body, a meter)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class BlobStore(Protocol):
     """The whole interface the service, the web app and the workers need."""
 
     def put(self, key: str, data: bytes) -> None:
         """Store ``data`` under ``key`` (replacing any previous value, atomically)."""
 
+    def put_stream(self, key: str, stream: Readable) -> None:
+        """Store everything ``stream`` yields under ``key``, :data:`CHUNK` bytes at a
+        time (atomically: an exception from ``stream`` leaves the key as it was)."""
+
     def get(self, key: str) -> bytes:
         """The bytes under ``key``; raises ``KeyError`` when there are none."""
+
+    def open(self, key: str) -> BinaryIO:
+        """A binary stream of the value under ``key`` (close it); ``KeyError`` when
+        there is none."""
 
     def exists(self, key: str) -> bool:
         """Whether ``key`` holds a value."""
@@ -69,9 +89,31 @@ class LocalBlobStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, data)
 
+    def put_stream(self, key: str, stream: Readable) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            with temp.open("xb") as handle:
+                while chunk := stream.read(CHUNK):
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temp.replace(path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise
+
     def get(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            raise KeyError(key) from None
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self._path(key).open("rb")
         except (FileNotFoundError, IsADirectoryError):
             raise KeyError(key) from None
 

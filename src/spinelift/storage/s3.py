@@ -10,14 +10,14 @@ bucket, so several deployments can share one bucket.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from spinelift.storage.blobs import validate_key, validate_prefix
+from spinelift.storage.blobs import Readable, validate_key, validate_prefix
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -53,6 +53,19 @@ class S3BlobStore:
             self.client.put_object(Bucket=self.bucket, Key=name, Body=data)
         else:
             self.client.upload_fileobj(io.BytesIO(data), self.bucket, name, Config=self._transfer)
+
+    def put_stream(self, key: str, stream: Readable) -> None:
+        # multipart past the threshold; boto3 aborts the upload if ``stream`` raises
+        self.client.upload_fileobj(stream, self.bucket, self._name(key), Config=self._transfer)
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._name(key))
+        except ClientError as exc:
+            if _error_code(exc) in _MISSING:
+                raise KeyError(key) from None
+            raise
+        return cast(BinaryIO, response["Body"])
 
     def get(self, key: str) -> bytes:
         try:

@@ -1,18 +1,40 @@
 """Layers of a project: list them with their latest mesh, read a mesh, tune and
-regenerate one layer (only that layer: one GenerateMesh job)."""
+regenerate one layer (only that layer: one GenerateMesh job), and the scene the UI
+draws (canvas and layers with their figures and meshing time).
+
+A layer's mesh is the one its export ships (made from the exported image, padding
+included: :mod:`spinelift.jobs.project_layers`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
 from spinelift.jobs.events import mesh_figures
+from spinelift.jobs.export_version import canvas_of
 from spinelift.jobs.project_jobs import enqueue_generate_mesh
-from spinelift.storage.models import Layer, Mesh
+from spinelift.storage.models import Job, Layer, Mesh
 from spinelift.storage.repositories import Actor, UnitOfWork
 from spinelift.web.errors import NotFoundError
 from spinelift.web.project_service import require_project, validated_parameters
 from spinelift.web.runtime import WebRuntime
-from spinelift.web.schemas import Accepted, LayerOut, MeshFigures
+from spinelift.web.schemas import Accepted, LayerOut, MeshFigures, ProjectOut
+
+
+class SceneLayer(LayerOut):
+    mesh_ms: float | None
+    """wall time of the job that made the latest mesh (claim to completion), ms"""
+
+
+class SceneOut(BaseModel):
+    """A project as the UI draws it: the canvas and every layer on it, back to front."""
+
+    project: ProjectOut
+    width: int
+    height: int
+    layers: list[SceneLayer]
 
 
 def _figures(mesh: Mesh | None) -> MeshFigures | None:
@@ -114,3 +136,35 @@ def layer_image(runtime: WebRuntime, owner_id: int, project_id: int, layer_id: i
     if not key or not runtime.blobs.exists(key):
         raise NotFoundError("the layer has no image", details={"layer_id": layer_id})
     return runtime.blobs.get(key)
+
+
+def _milliseconds(job: Job | None) -> float | None:
+    if job is None or job.started_at is None or job.finished_at is None:
+        return None
+    return round((job.finished_at - job.started_at).total_seconds() * 1000.0, 1)
+
+
+def _layers_box(layers: Sequence[LayerOut]) -> tuple[int, int]:
+    width = max((layer.bounds["x"] + layer.bounds["width"] for layer in layers), default=0)
+    height = max((layer.bounds["y"] + layer.bounds["height"] for layer in layers), default=0)
+    return int(width), int(height)
+
+
+def scene(runtime: WebRuntime, owner_id: int, project_id: int) -> SceneOut:
+    """The canvas (the document's size as read, else the layers' box) and the layers."""
+    with runtime.db.session(readonly=True) as session:
+        uow = UnitOfWork(session, Actor.user(owner_id))
+        project = require_project(uow, owner_id, project_id)
+        jobs = uow.jobs.list_for_project(project_id, limit=10_000)
+        by_id = {job.job_id: job for job in jobs}
+        layers = [
+            SceneLayer(
+                **layer_out(item.layer, item.mesh).model_dump(),
+                mesh_ms=_milliseconds(by_id.get(item.mesh.job_id or "") if item.mesh else None),
+            )
+            for item in uow.layers.list_with_meshes(project_id)
+        ]
+        width, height = canvas_of(jobs) or _layers_box(layers)
+        return SceneOut(
+            project=ProjectOut.model_validate(project), width=width, height=height, layers=layers
+        )

@@ -66,6 +66,7 @@ class RateLimits:
     def upload_attempt(self, user_id: int) -> None:
         """Count one upload of ``user_id``; :class:`RateLimitedError` when over a limit."""
         self._hit(self.upload, "upload", str(user_id))
+        self.download = parse_many(settings.download_rate)
 
     def _hit(self, items: list[RateLimitItem], *identifiers: str) -> None:
         for item in items:
@@ -86,6 +87,10 @@ def _account(email: str) -> str:
 def client_ip(request: Request) -> str:
     """The client's address as the ASGI server saw it (``"unknown"`` if none)."""
     return request.client.host if request.client else "unknown"
+    def download_attempt(self, user_id: int) -> None:
+        """Count one export download of ``user_id`` (zip or player files)."""
+        self._hit(self.download, "download", str(user_id))
+
 
 
 def get_rate_limits(request: Request, runtime: RuntimeDep) -> RateLimits:
@@ -107,3 +112,11 @@ def limit_uploads(limits: RateLimitsDep, user_id: UserIdDep) -> None:
 
 
 UploadLimit = Depends(limit_uploads)
+
+
+def limit_downloads(limits: RateLimitsDep, user_id: UserIdDep) -> None:
+    """Dependency of export download routes: count the download against the user's limit."""
+    limits.download_attempt(user_id)
+
+
+DownloadLimit = Depends(limit_downloads)

@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from spinelift.http.deps import RequestIdDep
 from spinelift.web import project_service, upload_service
 from spinelift.web.deps import MAX_ID, IdPath, RuntimeDep, UserIdDep
-from spinelift.web.ratelimit import UploadLimit
+from spinelift.web.ratelimit import DownloadLimit, UploadLimit
+from spinelift.web.routes_files import chunks
 from spinelift.web.schemas import Accepted, ProjectCreate, ProjectList, ProjectOut, ProjectUpdate
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
@@ -77,13 +79,15 @@ async def upload(
 @router.get(
     "/{project_id}/export",
     summary="The Spine export (skeleton JSON, atlas, pages) as a zip; 409 until completed",
-    response_class=Response,
+    response_class=StreamingResponse,
     responses={200: {"content": {"application/zip": {}}}},
+    dependencies=[DownloadLimit],
 )
 async def export(runtime: RuntimeDep, user_id: UserIdDep, project_id: IdPath) -> Response:
-    data = await run_in_threadpool(project_service.export_zip, runtime, user_id, project_id)
-    return Response(
-        data,
+    # stored once per project version by a worker, streamed here (never built here)
+    stream = await run_in_threadpool(project_service.open_export, runtime, user_id, project_id)
+    return StreamingResponse(
+        chunks(stream),
         media_type="application/zip",
         # the id, never the user's project name, names the file
         headers={"Content-Disposition": f'attachment; filename="project-{project_id}.zip"'},

@@ -99,3 +99,8 @@ class WebSettings(AppSettings):
             return self
         log.warning("SPINELIFT_JWT_SECRET is not set: using a random secret for this run")
         return self.model_copy(update={"jwt_secret": secrets.token_urlsafe(48)})
+    download_rate: Rate = "120/hour;20/minute"
+    """export downloads (zip and player files) per user"""
+    trusted_proxies: Networks = ""
+    account_cache_seconds: int = Field(default=30, ge=1, le=3600)
+    ws_max_per_user: int = Field(default=20, ge=1)

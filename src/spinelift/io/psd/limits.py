@@ -1,19 +1,34 @@
-"""The PSD/PSB file header, read and checked before anything is decoded.
+"""Limits checked before anything is decoded: the PSD/PSB header, the PNG header, and
+the document budget (how many layers, how many pixels across them).
 
 A PSD starts with a fixed 26-byte header: ``8BPS``, version (1 = PSD, 2 = PSB),
 6 reserved bytes, channel count, height, width, bits per channel and colour
 mode, all big-endian. :func:`read_header` reads only these bytes and
 :func:`check_header` refuses what SpineLift will not open, so a huge or strange
 file is turned away before psd-tools parses (or allocates) anything.
+
+:class:`DocumentBudget` bounds what decoding a whole document may cost: after
+psd-tools has parsed the layer records (compressed channel data, no pixels), and
+before any layer is drawn, :func:`check_budget` counts the drawable layers and the
+pixels of their boxes; :func:`check_png_budget` does the same from PNG headers. Every
+decoded layer is at most its box, kept as 8-bit RGBA, so a document within the budget
+holds at most ``4 * max_pixels`` bytes of layer pixels at once.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
-from spinelift.errors import DocumentError, ImageTooLargeError, UnsupportedDocumentError
+from spinelift.errors import (
+    DocumentError,
+    DocumentTooLargeError,
+    ImageLoadError,
+    ImageTooLargeError,
+    UnsupportedDocumentError,
+)
 
 DEFAULT_MAX_CANVAS = 16384
 """largest width or height accepted (Photoshop's own PSD limit is 30000)"""
@@ -34,7 +49,49 @@ COLOR_MODES = {
 }
 """the PSD colour modes by header number"""
 
+DEFAULT_MAX_DOCUMENT_LAYERS = 500
+"""most drawable layers one document may hold (the web app's default)"""
+DEFAULT_MAX_DOCUMENT_PIXELS = 48 * 1024 * 1024
+"""most pixels across all layers' boxes (the web app's default: 192 MiB as RGBA)"""
+
 _HEADER = struct.Struct(">4sH6sHIIHH")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_IHDR = struct.Struct(">I4sII")
+
+
+@dataclass(frozen=True)
+class DocumentBudget:
+    """What one document may hold: ``max_layers`` drawable layers and ``max_pixels``
+    pixels across their boxes (each layer's box, clipped to the canvas)."""
+
+    max_layers: int = DEFAULT_MAX_DOCUMENT_LAYERS
+    max_pixels: int = DEFAULT_MAX_DOCUMENT_PIXELS
+
+    def check(self, label: str, layers: int, pixels: int) -> None:
+        """:class:`DocumentTooLargeError` naming the limit when over one."""
+        if layers > self.max_layers:
+            raise DocumentTooLargeError(
+                f"{label} has {layers} layers; the limit is {self.max_layers} "
+                "(max_document_layers): merge or remove layers",
+                details={
+                    "source": label,
+                    "limit": "max_document_layers",
+                    "value": layers,
+                    "max": self.max_layers,
+                },
+            )
+        if pixels > self.max_pixels:
+            raise DocumentTooLargeError(
+                f"{label} has {pixels} pixels across its layers; the limit is "
+                f"{self.max_pixels} (max_document_pixels): crop layers to their content "
+                "or split the document",
+                details={
+                    "source": label,
+                    "limit": "max_document_pixels",
+                    "value": pixels,
+                    "max": self.max_pixels,
+                },
+            )
 
 
 @dataclass(frozen=True)
@@ -110,3 +167,51 @@ def check_header(header: PsdHeader, label: str, max_canvas: int, max_pixels: int
             f"{label} has {header.width * header.height} pixels; the limit is {max_pixels}",
             details=details,
         )
+
+
+def check_budget(psd: Any, label: str, width: int, height: int, budget: DocumentBudget) -> None:
+    """Check a parsed (not yet drawn) psd-tools document against ``budget``: the layers
+    that hold pixels (not groups) and their boxes clipped to the ``width`` x ``height``
+    canvas. Reads layer records only; no channel is decoded."""
+    count = 0
+    pixels = 0
+    for layer in psd.descendants():
+        if layer.is_group():
+            continue
+        count += 1
+        left, top, right, bottom = (int(v) for v in layer.bbox)
+        w = max(0, min(right, width) - max(left, 0))
+        h = max(0, min(bottom, height) - max(top, 0))
+        pixels += w * h
+    if count == 0:  # a flat file: its merged image is the one layer
+        count, pixels = 1, width * height
+    budget.check(label, count, pixels)
+
+
+def png_size(head: bytes, label: str) -> tuple[int, int]:
+    """(width, height) from the first 24 bytes of a PNG (its IHDR chunk), before any
+    decoding; :class:`ImageLoadError` when they are not a PNG header."""
+    if len(head) < 24 or not head.startswith(_PNG_SIGNATURE):
+        raise ImageLoadError(f"{label} is not a PNG file", details={"source": label})
+    _, kind, width, height = _PNG_IHDR.unpack(head[8:24])
+    if kind != b"IHDR" or width <= 0 or height <= 0:
+        raise ImageLoadError(f"{label} has a damaged PNG header", details={"source": label})
+    return int(width), int(height)
+
+
+def check_png_budget(
+    sizes: Iterable[tuple[int, int]], label: str, budget: DocumentBudget, max_side: int
+) -> None:
+    """PNG files as one document (one layer each, sizes from :func:`png_size`): each side
+    at most ``max_side`` (:class:`ImageTooLargeError`), then ``budget``."""
+    count = 0
+    pixels = 0
+    for width, height in sizes:
+        if max(width, height) > max_side:
+            raise ImageTooLargeError(
+                f"{label}: a {width}x{height} px image; the limit is {max_side} px per side",
+                details={"source": label, "width": width, "height": height, "max": max_side},
+            )
+        count += 1
+        pixels += width * height
+    budget.check(label, count, pixels)
