@@ -90,6 +90,8 @@ def bone_weights(
     bias: FloatArray | None = None,
     method: Method = "blend",
     heat_share: float = 0.5,
+    broad: npt.NDArray[np.bool_] | None = None,
+    broad_share: float = 0.5,
     max_influences: int = 4,
     min_weight: float = 0.01,
 ) -> FloatArray:
@@ -99,7 +101,10 @@ def bone_weights(
     a part not connected to any bone's nearest vertex gets inverse-square weights).
     Each row sums to 1 and has at most ``max_influences`` entries above zero; weights
     below ``min_weight`` are dropped before the rows are normalised again. With one
-    bone every weight is 1. Raises :class:`InvalidParametersError` for bad shapes or
+    bone every weight is 1. ``broad`` (b,) marks control bones (points laid over the art
+    to shift it, as in parallax faces): each takes ``broad_share / (1 + (d / size)^2)``
+    of every vertex (``size`` the mesh's extent), the other bones share the rest by the
+    formula. Raises :class:`InvalidParametersError` for bad shapes or
     options.
     """
     points = np.asarray(vertices, dtype=np.float64)
@@ -114,12 +119,24 @@ def bone_weights(
     if bias is not None:
         distance = distance * np.asarray(bias, dtype=np.float64)[None, :]
     distance = np.maximum(distance, floor)
-    inverse = _normalise(distance**-2.0)
-    if method == "inverse_square":
-        weights = inverse
+    wide = np.zeros(b, dtype=bool) if broad is None else np.asarray(broad, dtype=bool)
+    if wide.all():
+        wide = np.zeros(b, dtype=bool)
+    local = distance[:, ~wide]
+    inverse = _normalise(local**-2.0)
+    if method == "inverse_square" or local.shape[1] == 1:
+        part = inverse
     else:
-        heat = _heat(points, np.asarray(triangles), distance, inverse)
-        weights = heat if method == "heat" else heat_share * heat + (1.0 - heat_share) * inverse
+        heat = _heat(points, np.asarray(triangles), local, inverse)
+        part = heat if method == "heat" else heat_share * heat + (1.0 - heat_share) * inverse
+    weights = np.zeros((n, b))
+    if wide.any():
+        shares = broad_share / (1.0 + (distance[:, wide] / max(scale, 1e-9)) ** 2)
+        shares *= min(1.0, 0.9 / max(float(shares.sum(axis=1).max()), 1e-12))
+        weights[:, wide] = shares
+        weights[:, ~wide] = part * (1.0 - shares.sum(axis=1, keepdims=True))
+    else:
+        weights = part
     return limit_influences(weights, max_influences, min_weight)
 
 

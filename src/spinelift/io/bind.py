@@ -164,11 +164,14 @@ def rig_skeleton(
         pixel_segments = _to_pixels(segments[bones], samples, art)
         mesh = add_bone_vertices(base, pixel_segments)
         world_vertices = to_world(mesh.vertices)
+        lengths = np.hypot(*(segments[bones, 1] - segments[bones, 0]).T)
+        broad = (lengths < 1e-6) & (bones != slot_bone) & ~art_bones[bones]
         weights = bone_weights(
             world_vertices,
             mesh.triangles,
             segments[bones],
             bias=bias,
+            broad=broad,
             method=options.method,
             max_influences=options.max_influences,
         )
@@ -276,7 +279,7 @@ def _user_bones(
                 indices = [data.bone_index(n) for n in names]
                 out[ref.label] = indices if slot_bone in indices else [slot_bone, *indices]
                 break
-    known = set()
+    known: set[str] = set()
     for ref in data.attachments():
         known.update((ref.label, f"{ref.slot}/{ref.name}", ref.name))
     unknown_keys = sorted(set(choices) - used - known)
