@@ -4,12 +4,17 @@ StubBroker with real Redis (events) and a real database (SQLite and PostgreSQL).
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import uuid
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dramatiq
+import numpy as np
 import pytest
 import redis
 from dramatiq.brokers.stub import StubBroker
@@ -100,3 +105,31 @@ def project_setup_fixture(database: Database, tmp_path: Path) -> Iterator[Setup]
     yield Setup(deps, broker, client, prefix, tmp_path)
     broker.close()
     cleanup(client, prefix)
+
+
+def exported_meshes(zip_bytes: bytes) -> list[dict[str, Any]]:
+    """The mesh attachments of an export zip's skeleton."""
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".json"))
+        skeleton = json.loads(archive.read(name))
+    return [
+        attachment
+        for skin in skeleton["skins"]
+        for slot in skin["attachments"].values()
+        for attachment in slot.values()
+        if attachment.get("type") == "mesh"
+    ]
+
+
+def same_mesh(api: dict[str, Any], exported: dict[str, Any]) -> bool:
+    """The same mesh: uvs, triangles, hull, edges, size equal; vertices equal up to one
+    offset (the layer's placement on its bone), to the 0.001 px the JSON keeps."""
+    keys = ("uvs", "triangles", "hull", "edges", "width", "height")
+    if any(api[key] != exported[key] for key in keys):
+        return False
+    a = np.asarray(api["vertices"], dtype=np.float64).reshape(-1, 2)
+    b = np.asarray(exported["vertices"], dtype=np.float64).reshape(-1, 2)
+    if a.shape != b.shape:
+        return False
+    offset = b[0] - a[0]
+    return bool(np.abs(b - a - offset).max() <= 0.0021)
