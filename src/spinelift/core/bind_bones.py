@@ -75,44 +75,48 @@ def choose_bones(
     """
     segs = np.asarray(segments, dtype=np.float64)
     parent = np.asarray(parents, dtype=np.int64)
-    ok = np.ones(len(segs), dtype=bool) if usable is None else np.asarray(usable, dtype=bool)
-    points = np.asarray(art, dtype=np.float64).reshape(-1, 2)
-    size = float(np.ptp(points, axis=0).max()) if len(points) else 0.0
-    reach = max(size * rules.margin, 1e-6)
-    distance = segment_distances(points, segs) if len(points) else np.full((0, len(segs)), np.inf)
-    near = distance.min(axis=0) <= reach if len(points) else np.zeros(len(segs), dtype=bool)
-    # how much of the art a bone is the nearest to: the ranking when there are too many
-    share = (
-        np.bincount(distance.argmin(axis=1), minlength=len(segs))
-        if len(points)
-        else np.zeros(len(segs))
-    )
+    count = len(segs)
+    ok = np.ones(count, dtype=bool) if usable is None else np.asarray(usable, dtype=bool)
+    stop = np.zeros(count, dtype=bool) if blocked is None else np.asarray(blocked, dtype=bool)
+    skip = np.zeros(count, dtype=bool) if excluded is None else np.asarray(excluded, dtype=bool)
+    allowed = ok & ~stop & ~skip
     children: dict[int, list[int]] = {}
     for i, p in enumerate(parent):
         children.setdefault(int(p), []).append(i)
-
-    stop = np.zeros(len(segs), dtype=bool) if blocked is None else np.asarray(blocked, dtype=bool)
-    skip = np.zeros(len(segs), dtype=bool) if excluded is None else np.asarray(excluded, dtype=bool)
-    allowed = ok & ~stop & ~skip
-    chosen: dict[int, float] = {slot_bone: rules.slot_bias}
+    # the bones that may be chosen, by the hierarchy alone; geometry decides below
+    offered: dict[int, float] = {}
     frontier = [slot_bone]
     for _ in range(rules.max_depth):
         nxt = []
         for bone in frontier:
             for child in children.get(bone, []):
-                if stop[child] or child in chosen:
+                if stop[child] or child == slot_bone or child in offered:
                     continue
                 nxt.append(child)
-                if near[child] and allowed[child]:
-                    chosen[child] = rules.child_bias
+                if allowed[child]:
+                    offered[child] = rules.child_bias
         frontier = nxt
     up = int(parent[slot_bone])
-    if up >= 0 and rules.parent_bias is not None and near[up] and allowed[up]:
-        chosen.setdefault(up, rules.parent_bias)
     if up >= 0 and rules.sibling_bias is not None:
         for sibling in children.get(up, []):
-            if sibling != slot_bone and near[sibling] and allowed[sibling]:
-                chosen.setdefault(sibling, rules.sibling_bias)
+            if sibling != slot_bone and allowed[sibling]:
+                offered.setdefault(sibling, rules.sibling_bias)
+    if up >= 0 and rules.parent_bias is not None and allowed[up]:
+        offered.setdefault(up, rules.parent_bias)
+    points = np.asarray(art, dtype=np.float64).reshape(-1, 2)
+    chosen: dict[int, float] = {slot_bone: rules.slot_bias}
+    share = np.zeros(count)
+    if offered and len(points):
+        ids = np.asarray(list(offered), dtype=np.int64)
+        size = float(np.ptp(points, axis=0).max())
+        reach = max(size * rules.margin, 1e-6)
+        distance = segment_distances(points, segs[np.concatenate([[slot_bone], ids])])
+        near = distance[:, 1:].min(axis=0) <= reach
+        # how much of the art a bone is the nearest to: the ranking when there are too many
+        share[ids] = np.bincount(distance.argmin(axis=1), minlength=len(ids) + 1)[1:]
+        for bone, is_near in zip(ids, near, strict=True):
+            if is_near:
+                chosen[int(bone)] = offered[int(bone)]
     others = sorted((b for b in chosen if b != slot_bone), key=lambda b: (-share[b], b))
     kept = [slot_bone, *others[: max(0, rules.max_candidates - 1)]]
     return BoneChoice(

@@ -156,15 +156,18 @@ def weighted_mesh(
         if key in original:
             out[key] = original[key]
     uvs = mesh.uvs()
+    inverse = np.linalg.inv(world[bones][:, :, :2])  # (k, 2, 2)
+    offsets = world[bones][:, :, 2]  # (k, 2)
+    # every vertex in every chosen bone's space: (n, k, 2)
+    local = np.einsum("kij,nkj->nki", inverse, world_vertices[:, None, :] - offsets[None])
+    local = np.round(local, decimals)
+    rows = _rounded_rows(np.asarray(weights, dtype=np.float64), weight_decimals)
     flat: list[float | int] = []
-    for i in range(mesh.vertex_count):
-        row = _rounded_row(weights[i], weight_decimals)
+    for i, row in enumerate(rows):
         flat.append(len(row))
         for column, weight in row:
-            bone = int(bones[column])
-            matrix = world[bone]
-            local = np.linalg.solve(matrix[:, :2], world_vertices[i] - matrix[:, 2])
-            flat.extend([bone, _number(local[0], decimals), _number(local[1], decimals), weight])
+            x, y = local[i, column]
+            flat.extend([int(bones[column]), _plain(x), _plain(y), weight])
     out["uvs"] = [_number(v, 7) for v in uvs.ravel()]
     out["triangles"] = [int(i) for i in np.asarray(mesh.triangles).ravel()]
     out["vertices"] = flat
@@ -176,17 +179,27 @@ def weighted_mesh(
     return out
 
 
-def _rounded_row(row: FloatArray, decimals: int) -> list[tuple[int, float | int]]:
-    """Non-zero weights of one vertex, rounded, the largest adjusted so they sum to 1."""
-    columns = [int(c) for c in np.nonzero(row > 0)[0]]
-    values = [round(float(row[c]), decimals) for c in columns]
-    pairs = [(c, v) for c, v in zip(columns, values, strict=True) if v > 0]
-    if not pairs:
-        pairs = [(int(np.argmax(row)), 1.0)]
-    largest = max(range(len(pairs)), key=lambda k: pairs[k][1])
-    rest = sum(v for k, (_, v) in enumerate(pairs) if k != largest)
-    pairs[largest] = (pairs[largest][0], round(1.0 - rest, decimals))
-    return [(c, _number(v, decimals)) for c, v in pairs]
+def _rounded_rows(weights: FloatArray, decimals: int) -> list[list[tuple[int, float | int]]]:
+    """Each vertex's non-zero weights, rounded, the largest adjusted so they sum to 1."""
+    rounded = np.round(weights, decimals)
+    out = []
+    for i in range(len(weights)):
+        columns = np.nonzero(rounded[i] > 0)[0]
+        if len(columns) == 0:
+            columns = np.array([int(np.argmax(weights[i]))])
+            values = [1.0]
+        else:
+            values = [float(v) for v in rounded[i, columns]]
+        largest = int(np.argmax(values))
+        values[largest] = round(1.0 - (sum(values) - values[largest]), decimals)
+        out.append([(int(c), _plain(v)) for c, v in zip(columns, values, strict=True)])
+    return out
+
+
+def _plain(value: float) -> int | float:
+    """A float as JSON writes it best: an int when integral (also turns -0.0 into 0)."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
 
 
 def _number(value: float, decimals: int) -> int | float:
