@@ -120,7 +120,7 @@ def test_counts_live_under_the_key_prefix_without_the_address(
     sign_in(web.client, "someone@example.com", WRONG)
     prefix = web.settings.key_prefix
     keys = [k.decode() for k in redis_client.scan_iter(match=f"{prefix}:web:ratelimit:*")]
-    assert len(keys) == 2  # per IP, per account+IP
+    assert len(keys) == 3  # per IP, per account+IP, per account
     assert not [k for k in keys if "someone" in k]
     assert all(redis_client.ttl(k) > 0 for k in keys)  # they expire with their window
 

@@ -6,6 +6,7 @@ a client that connects late (or misses a message) first reads :func:`project_sna
 (the database is the source of truth) and then applies events. Event shapes::
 
     {"type": "project", "project_id", "status", "error"?, "ts"}
+    {"type": "project", "project_id", "status": "deleted", "ts"}   (then nothing more)
     {"type": "layer", "project_id", "layer_id", "status", "progress", "message", "error"?, "ts"}
 """
 
@@ -59,7 +60,7 @@ class EventBus:
 
         Uses its own ``redis.asyncio`` connection made from the sync client's settings.
         """
-        client = self._async_client()
+        client = self.async_client()
         pubsub = client.pubsub()
         try:
             await pubsub.subscribe(self.channel(project_id))
@@ -79,7 +80,9 @@ class EventBus:
             finally:
                 await client.aclose()
 
-    def _async_client(self) -> aioredis.Redis:
+    def async_client(self, *, client_name: str | None = None) -> aioredis.Redis:
+        """A ``redis.asyncio`` client on the same server (reads without a socket timeout:
+        pub/sub waits for events), named ``client_name`` in ``CLIENT LIST`` if given."""
         pool = self.redis.connection_pool
         kwargs = dict(pool.connection_kwargs)
         kwargs.pop("socket_timeout", None)  # reads wait for events; get_message has its own
@@ -91,8 +94,15 @@ class EventBus:
                 else aioredis.connection.Connection
             )
         kwargs = {k: v for k, v in kwargs.items() if k not in ("retry",)}
+        if client_name is not None:
+            kwargs["client_name"] = client_name
         async_pool = aioredis.ConnectionPool(connection_class=connection_class, **kwargs)
         return aioredis.Redis(connection_pool=async_pool)
+
+
+def project_deleted_event(project_id: int) -> dict[str, Any]:
+    """The last event of a project: it was deleted (its WebSockets close with 4404)."""
+    return {"type": "project", "project_id": project_id, "status": "deleted"}
 
 
 def layer_event(

@@ -10,6 +10,7 @@ from typing import Any
 import dramatiq
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from spinelift.http.middleware import RequestContext
 from spinelift.jobs.jsonlog import configure_logging
@@ -56,6 +57,7 @@ def create_app(
         try:
             yield
         finally:
+            await runtime.hub.close()
             await run_in_threadpool(runtime.redis.close)
 
     app = FastAPI(
@@ -64,6 +66,8 @@ def create_app(
         description="Layered PSDs to Spine projects. Sign in at /api/v1/auth/signin and send "
         "`Authorization: Bearer <token>`.",
         lifespan=lifespan,
+        # Starlette's slash redirect builds its absolute Location from the Host header
+        redirect_slashes=False,
     )
     app.state.runtime = runtime
     errors.install(app)
@@ -88,6 +92,8 @@ def create_app(
         on_start=runtime.metrics.request_started,
         on_finish=_finished(runtime.metrics),
     )
+    if settings.trusted_proxy_list():  # the client address a trusted proxy forwarded
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
     return app
 
 

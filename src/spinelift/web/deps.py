@@ -8,13 +8,13 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from spinelift.errors import AuthenticationError
+from spinelift.storage.models import MAX_ID
 from spinelift.web.auth import TokenClaims
 from spinelift.web.runtime import WebRuntime
 
-_bearer = HTTPBearer(auto_error=False)
+__all__ = ["MAX_ID", "ClaimsDep", "IdPath", "RuntimeDep", "UserIdDep"]
 
-MAX_ID = 2**31 - 1
-"""the largest id a row can have: ids are PostgreSQL ``integer`` columns (SQLite's are wider)"""
+_bearer = HTTPBearer(auto_error=False)
 
 IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
 """An id in a path (``project_id: IdPath``): a number no row can have is a 422, not a 500."""
@@ -32,7 +32,8 @@ def get_claims(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> TokenClaims:
-    """The verified claims of the request's ``Authorization: Bearer`` token."""
+    """The verified claims of the request's ``Authorization: Bearer`` token, whose account
+    is active and still honours it (see :mod:`spinelift.web.auth`)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("missing bearer token")
     return runtime.tokens.verify(credentials.credentials)

@@ -1,4 +1,5 @@
-"""Rate limits: sign-in attempts per account and client IP and per IP, uploads per user.
+"""Rate limits: sign-ups per client IP; sign-in attempts per account and client IP, per IP
+and per account over all IPs; uploads per user.
 
 Counts live in Redis (moving windows: the ``limits`` package's Lua scripts, so each check
 is one atomic round trip) under ``<prefix>:web:ratelimit:``, on the app's own Redis
@@ -7,15 +8,26 @@ connection pool: every app process shares one count, and the embedded mode's red
 with ``Retry-After`` (seconds until the window frees a slot) and
 ``details = {"retry_after", "limit"}``; a Redis outage is the usual 503.
 
-Sign-in: every attempt counts against ``SPINELIFT_SIGNIN_IP_RATE`` (its client IP) and
-``SPINELIFT_SIGNIN_RATE`` (that e-mail address from that IP), checked before the password
-is, so a refused attempt tells nothing about the password. A successful sign-in clears its
-own account+IP count. Failures on one account from one IP therefore never block the same
-account from another IP, nor another account. The e-mail is hashed in the key.
+Sign-in: every attempt counts against ``SPINELIFT_SIGNIN_IP_RATE`` (its client IP),
+``SPINELIFT_SIGNIN_RATE`` (that e-mail address from that IP) and
+``SPINELIFT_SIGNIN_ACCOUNT_RATE`` (that e-mail address from anywhere), checked before the
+password is, so a refused attempt tells nothing about the password. A successful sign-in
+clears its own account+IP count (not the account-wide one). Failures on one account from
+one IP therefore never block the same account from another IP, nor another account, until
+the account-wide cap: that one bounds the guesses on an account however many addresses
+the guesser has (rotating ``X-Forwarded-For`` through a trusted proxy, or a botnet), at
+the price that such an attack also keeps the owner out until its window frees. The
+e-mail is hashed in the key.
 
-The client IP is what the ASGI server reports: behind a reverse proxy on another host,
-let uvicorn trust that proxy's ``X-Forwarded-For`` (``FORWARDED_ALLOW_IPS``), never the
-client's own.
+Sign-up: every attempt counts against ``SPINELIFT_SIGNUP_RATE`` (its client IP).
+
+Open WebSockets per user: :mod:`spinelift.web.socket_slots`.
+
+The client IP is the peer's address, or, when the peer is one of
+``SPINELIFT_TRUSTED_PROXIES``, the right-most address of ``X-Forwarded-For`` that is not a
+trusted proxy itself (uvicorn's ``ProxyHeadersMiddleware``, installed by the app with that
+list; ``spinelift serve`` runs uvicorn with its own proxy-header handling off, so nothing
+else believes the header).
 """
 
 from __future__ import annotations
@@ -51,12 +63,20 @@ class RateLimits:
         self._limiter = MovingWindowRateLimiter(storage)
         self.signin_account = parse_many(settings.signin_rate)
         self.signin_ip = parse_many(settings.signin_ip_rate)
+        self.signin_anywhere = parse_many(settings.signin_account_rate)
+        self.signup = parse_many(settings.signup_rate)
         self.upload = parse_many(settings.upload_rate)
+        self.download = parse_many(settings.download_rate)
 
     def signin_attempt(self, email: str, ip: str) -> None:
         """Count one sign-in attempt; :class:`RateLimitedError` when over a limit."""
         self._hit(self.signin_ip, "signin-ip", ip)
         self._hit(self.signin_account, "signin", _account(email), ip)
+        self._hit(self.signin_anywhere, "signin-account", _account(email))
+
+    def signup_attempt(self, ip: str) -> None:
+        """Count one sign-up from ``ip``; :class:`RateLimitedError` when over the limit."""
+        self._hit(self.signup, "signup", ip)
 
     def signin_succeeded(self, email: str, ip: str) -> None:
         """Forget this account+IP's attempts (the password was right)."""
@@ -66,7 +86,10 @@ class RateLimits:
     def upload_attempt(self, user_id: int) -> None:
         """Count one upload of ``user_id``; :class:`RateLimitedError` when over a limit."""
         self._hit(self.upload, "upload", str(user_id))
-        self.download = parse_many(settings.download_rate)
+
+    def download_attempt(self, user_id: int) -> None:
+        """Count one export download of ``user_id`` (zip or player files)."""
+        self._hit(self.download, "download", str(user_id))
 
     def _hit(self, items: list[RateLimitItem], *identifiers: str) -> None:
         for item in items:
@@ -85,12 +108,9 @@ def _account(email: str) -> str:
 
 
 def client_ip(request: Request) -> str:
-    """The client's address as the ASGI server saw it (``"unknown"`` if none)."""
+    """The client's address (``"unknown"`` if none): the peer, or what a trusted proxy
+    forwarded (see the module docstring)."""
     return request.client.host if request.client else "unknown"
-    def download_attempt(self, user_id: int) -> None:
-        """Count one export download of ``user_id`` (zip or player files)."""
-        self._hit(self.download, "download", str(user_id))
-
 
 
 def get_rate_limits(request: Request, runtime: RuntimeDep) -> RateLimits:

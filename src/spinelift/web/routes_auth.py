@@ -1,4 +1,4 @@
-"""``/api/v1/auth/*`` and ``/api/v1/me``."""
+"""``/api/v1/auth/*`` and ``/api/v1/me`` (``DELETE``: the account and all its data)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,27 @@ from fastapi.concurrency import run_in_threadpool
 from spinelift.web import auth_service
 from spinelift.web.deps import ClaimsDep, RuntimeDep, UserIdDep
 from spinelift.web.ratelimit import RateLimitsDep, client_ip
-from spinelift.web.schemas import Credentials, SignInBody, TokenOut, UserOut
+from spinelift.web.schemas import (
+    Credentials,
+    PasswordConfirmation,
+    SignInBody,
+    TokenOut,
+    UserOut,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/signup", status_code=status.HTTP_201_CREATED, summary="Create an account")
-async def signup(runtime: RuntimeDep, body: Credentials) -> UserOut:
+@router.post(
+    "/auth/signup",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an account",
+    responses={429: {"description": "too many sign-ups from this address (RATE_LIMITED)"}},
+)
+async def signup(
+    request: Request, runtime: RuntimeDep, limits: RateLimitsDep, body: Credentials
+) -> UserOut:
+    await run_in_threadpool(limits.signup_attempt, client_ip(request))
     user = await run_in_threadpool(auth_service.sign_up, runtime, body)
     return UserOut.model_validate(user)
 
@@ -45,3 +59,14 @@ async def signout(runtime: RuntimeDep, claims: ClaimsDep) -> Response:
 @router.get("/me", summary="The signed-in user")
 async def me(runtime: RuntimeDep, user_id: UserIdDep) -> UserOut:
     return await run_in_threadpool(auth_service.current_user, runtime, user_id)
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete the signed-in account and all its data (confirm with the password)",
+    responses={401: {"description": "wrong password (UNAUTHORIZED): nothing is deleted"}},
+)
+async def delete_me(runtime: RuntimeDep, claims: ClaimsDep, body: PasswordConfirmation) -> Response:
+    await run_in_threadpool(auth_service.delete_own_account, runtime, claims, body.password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

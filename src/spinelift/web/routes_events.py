@@ -1,16 +1,32 @@
 """Live progress: ``WS /api/v1/projects/{id}/events?token=JWT`` and the polling fallback
 ``GET /api/v1/projects/{id}/events/snapshot``.
 
-Browsers cannot set headers on a WebSocket, so the access token comes in the query.
-A bad token closes the socket with 4401, another user's (or a missing) project with
-4404, both before it is accepted. Once accepted the first message is the project's
-snapshot (``{"type": "snapshot", ...}``), then every event published for the project by
-any process (Redis pub/sub) is forwarded until the client leaves. Pub/sub is fire and
+Browsers cannot set headers on a WebSocket, so the access token comes in the query. The
+socket is accepted first and refusals close it with a code (a close before accepting
+reaches a browser as a bare 403, code 1006). Once open, the first message is the
+project's snapshot (``{"type": "snapshot", ...}``), then every event published for the
+project by any process (Redis pub/sub through the process's
+:class:`~spinelift.web.event_hub.EventHub`) until the client leaves. Pub/sub is fire and
 forget: a client that may have missed events reads the snapshot again (the database is
 the source of truth).
 
-An open socket does not outlive its token: it is closed with 4401 when the token
-expires, and within ``RECHECK_SECONDS`` of the token being signed out.
+Close codes (``reason`` says which case):
+
+====  =====================================================================================
+4401  no, a bad, expired or signed-out token; the account was deactivated or deleted, or
+      its tokens were renewed (password change)
+4404  no such project, another user's, or the project was deleted while the socket was open
+4429  the user already has ``SPINELIFT_WS_MAX_PER_USER`` sockets open (any app process)
+1011  the event stream was lost or could not be checked, or the client fell too far
+      behind: reconnect (and read the snapshot again)
+====  =====================================================================================
+
+An open socket does not outlive what it was for: every event is checked before it is
+relayed (the project still exists, is still its user's, and that account still honours
+the token: otherwise the socket closes, 4404 or 4401, and the event is not sent), and
+every ``RECHECK_SECONDS`` the socket checks the same without an event (sign-out,
+deactivation, a deletion nobody announced) and renews its slot. It closes with 4401 when
+its token expires.
 """
 
 from __future__ import annotations
@@ -19,6 +35,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -26,9 +43,11 @@ from fastapi.concurrency import run_in_threadpool
 
 from spinelift.errors import AuthenticationError
 from spinelift.jobs.events import project_snapshot
+from spinelift.web.accounts import GONE
 from spinelift.web.auth import TokenClaims
 from spinelift.web.deps import IdPath, RuntimeDep, UserIdDep
 from spinelift.web.errors import NotFoundError
+from spinelift.web.event_hub import StreamEndedError, Subscription, Verdict
 from spinelift.web.runtime import WebRuntime
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/events", tags=["events"])
@@ -36,8 +55,12 @@ log = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_MANY = 4429
+CLOSE_STREAM_LOST = 1011
 RECHECK_SECONDS = 15.0
-"""how often an open socket checks that its token was not signed out"""
+"""how often an open socket checks its token, account and project without an event"""
+
+Closing = tuple[int, str]
 
 
 @router.get("/snapshot", summary="The project's state now (polling fallback of the WebSocket)")
@@ -51,62 +74,116 @@ async def snapshot(runtime: RuntimeDep, user_id: UserIdDep, project_id: IdPath) 
 @router.websocket("")
 async def events(websocket: WebSocket, project_id: IdPath, token: str = "") -> None:
     runtime: WebRuntime = websocket.app.state.runtime
+    await websocket.accept()
     try:
         claims = await run_in_threadpool(runtime.tokens.verify, token)
     except AuthenticationError as exc:
-        await websocket.close(code=CLOSE_UNAUTHORIZED, reason=exc.message)
+        await _close(websocket, (CLOSE_UNAUTHORIZED, exc.message))
         return
-    state = await run_in_threadpool(project_snapshot, runtime.db, claims.user_id, project_id)
-    if state is None:
-        await websocket.close(code=CLOSE_NOT_FOUND, reason="no such project")
+    slot = uuid.uuid4().hex
+    sockets = runtime.sockets
+    if not await run_in_threadpool(sockets.acquire, claims.user_id, slot):
+        reason = f"too many open WebSockets (at most {sockets.cap} per user)"
+        await _close(websocket, (CLOSE_TOO_MANY, reason))
         return
-    await websocket.accept()
-    await websocket.send_json(state)
     runtime.metrics.websockets.inc()
-    forward = asyncio.create_task(_forward(runtime, websocket, project_id))
-    guard = asyncio.create_task(_guard(runtime, websocket, claims))
     try:
-        while True:  # the client sends nothing we need; this notices it leaving
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-    except (WebSocketDisconnect, RuntimeError):
-        pass
+        closing = await _serve(runtime, websocket, claims, project_id, slot)
     finally:
         runtime.metrics.websockets.dec()
-        for task in (forward, guard):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        with contextlib.suppress(Exception):
+            await run_in_threadpool(sockets.release, claims.user_id, slot)
+    if closing is not None:
+        await _close(websocket, closing)
 
 
-async def _guard(runtime: WebRuntime, websocket: WebSocket, claims: TokenClaims) -> None:
-    """Close the socket with 4401 when its token expires or is signed out."""
+async def _serve(
+    runtime: WebRuntime, websocket: WebSocket, claims: TokenClaims, project_id: int, slot: str
+) -> Closing | None:
+    """Snapshot, then events until the client leaves (``None``) or a reason to close."""
+    try:
+        async with runtime.hub.subscribe(project_id) as subscription:
+            state = await run_in_threadpool(
+                project_snapshot, runtime.db, claims.user_id, project_id
+            )
+            if state is None:
+                return (CLOSE_NOT_FOUND, "no such project")
+            await websocket.send_json(state)
+            tasks = [
+                asyncio.create_task(_relay(websocket, subscription, claims)),
+                asyncio.create_task(_guard(runtime, claims, project_id, slot)),
+                asyncio.create_task(_client_left(websocket)),
+            ]
+            try:
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                result: Closing | None = next(iter(done)).result()
+                return result
+            finally:
+                for task in tasks:
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
+    except StreamEndedError as exc:
+        return (CLOSE_STREAM_LOST, str(exc))
+    except (WebSocketDisconnect, RuntimeError):
+        return None  # the client went away while we were sending
+
+
+async def _client_left(websocket: WebSocket) -> Closing | None:
+    """The client sends nothing we need; this notices it leaving."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+    return None
+
+
+def _refusal(verdict: Verdict, claims: TokenClaims) -> Closing | None:
+    """Why this socket must not see an event checked as ``verdict`` (``None``: it may)."""
+    if verdict.owner_id != claims.user_id:
+        return (CLOSE_NOT_FOUND, "the project no longer exists")
+    if verdict.version == GONE:
+        return (CLOSE_UNAUTHORIZED, "the account was deactivated or deleted")
+    if verdict.version != claims.version:
+        return (CLOSE_UNAUTHORIZED, "the access token predates a change to the account")
+    return None
+
+
+async def _relay(websocket: WebSocket, subscription: Subscription, claims: TokenClaims) -> Closing:
+    try:
+        while True:
+            event, verdict = await subscription.get()
+            refusal = _refusal(verdict, claims)
+            if refusal is not None:
+                return refusal
+            await websocket.send_json(event)
+    except StreamEndedError as exc:
+        return (CLOSE_STREAM_LOST, str(exc))
+
+
+async def _guard(runtime: WebRuntime, claims: TokenClaims, project_id: int, slot: str) -> Closing:
+    """Close when the token expires, or when a recheck finds the token, account or project
+    no longer good; renew the socket's slot meanwhile."""
     while True:
         left = claims.expires_at - time.time()
         if left <= 0:
-            reason = "the access token has expired"
-            break
+            return (CLOSE_UNAUTHORIZED, "the access token has expired")
         await asyncio.sleep(min(RECHECK_SECONDS, left))
+        if claims.expires_at <= time.time():
+            continue  # expired: said at the top
         try:
-            revoked = await run_in_threadpool(runtime.tokens.is_revoked, claims.jti)
-        except Exception:  # Redis away: keep the socket; the check runs again later
-            log.warning("could not check the token's sign-out", exc_info=True)
+            await run_in_threadpool(runtime.tokens.check, claims)
+            verdict = await run_in_threadpool(runtime.hub.check, project_id)
+            await run_in_threadpool(runtime.sockets.renew, claims.user_id, slot)
+        except AuthenticationError as exc:
+            return (CLOSE_UNAUTHORIZED, exc.message)
+        except Exception:  # Redis or the database away: keep the socket, check again later
+            log.warning("could not recheck an open WebSocket", exc_info=True)
             continue
-        if revoked:
-            reason = "the access token was signed out"
-            break
+        refusal = _refusal(verdict, claims)
+        if refusal is not None:
+            return refusal
+
+
+async def _close(websocket: WebSocket, closing: Closing) -> None:
     with contextlib.suppress(Exception):
-        await websocket.close(code=CLOSE_UNAUTHORIZED, reason=reason)
-
-
-async def _forward(runtime: WebRuntime, websocket: WebSocket, project_id: int) -> None:
-    try:
-        async for event in runtime.events.subscribe(project_id):
-            await websocket.send_json(event)
-    except asyncio.CancelledError:
-        raise
-    except Exception:  # the socket or Redis went away: end this connection
-        log.warning("event stream ended", extra={"project_id": project_id}, exc_info=True)
-        with contextlib.suppress(Exception):
-            await websocket.close(code=1011)
+        await websocket.close(code=closing[0], reason=closing[1][:120])

@@ -1,5 +1,6 @@
-"""Everything one web app process shares: settings, database, blobs, Redis, event bus,
-the job dependencies and the token service (built once by :func:`build_runtime`)."""
+"""Everything one web app process shares: settings, database, blobs, Redis, event bus and
+its in-process fan-out, the job dependencies, the token service and the WebSocket slots
+(built once by :func:`build_runtime`)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ from spinelift.jobs.project_jobs import JobDeps
 from spinelift.storage.blob_factory import blob_store_for
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database
+from spinelift.storage.repositories import Actor, UnitOfWork
+from spinelift.web.accounts import GONE, AccountStates
 from spinelift.web.auth import TokenService
+from spinelift.web.event_hub import EventHub, Verdict
 from spinelift.web.metrics import WebMetrics
 from spinelift.web.settings import WebSettings
+from spinelift.web.socket_slots import SocketSlots
 
 
 @dataclass
@@ -29,12 +34,27 @@ class WebRuntime:
     events: EventBus
     jobs: JobDeps
     tokens: TokenService
+    hub: EventHub
+    sockets: SocketSlots
     metrics: WebMetrics = field(default_factory=WebMetrics)
     started: float = field(default_factory=time.time)
 
     def close(self) -> None:
         self.redis.close()
         self.db.dispose()
+
+
+SOCKET_LEASE_SECONDS = 60.0
+"""how long a WebSocket's slot outlives its last renewal (a crashed process's sockets)"""
+
+
+def project_verdict(db: Database, accounts: AccountStates, project_id: int) -> Verdict:
+    """Who owns ``project_id`` now, and that owner's current token version."""
+    with db.session(readonly=True) as session:
+        owner = UnitOfWork(session, Actor.system("events")).projects.owner_of(project_id)
+    if owner is None:
+        return Verdict(None, GONE)
+    return Verdict(owner, accounts.current(owner, accounts.cached(owner)))
 
 
 def build_runtime(
@@ -65,7 +85,13 @@ def build_runtime(
     # (tests) each keep their own
     deps = JobDeps(database, store, events, broker)
     assert settings.jwt_secret is not None  # set just above
-    tokens = TokenService(settings.jwt_secret, settings.jwt_ttl, client, settings.key_prefix)
-    runtime = WebRuntime(settings, database, store, client, events, deps, tokens)
+    prefix = settings.key_prefix
+    accounts = AccountStates(database, client, prefix, settings.account_cache_seconds)
+    tokens = TokenService(settings.jwt_secret, settings.jwt_ttl, client, prefix, accounts)
+    hub = EventHub(events, lambda project_id: project_verdict(database, accounts, project_id))
+    sockets = SocketSlots(
+        client, f"{prefix}:web:sockets", settings.ws_max_per_user, SOCKET_LEASE_SECONDS
+    )
+    runtime = WebRuntime(settings, database, store, client, events, deps, tokens, hub, sockets)
     runtime.metrics.watch(database)
     return runtime

@@ -25,6 +25,14 @@ class SignInBody(BaseModel):
     password: str = Field(max_length=1024)
 
 
+class PasswordConfirmation(BaseModel):
+    """The account's password, asked again before an irreversible change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(max_length=1024)
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"

@@ -30,6 +30,17 @@ SPINELIFT_SIGNIN_RATE             10/minute                 sign-in attempts per
                                                             between several); 429 beyond
 SPINELIFT_SIGNIN_IP_RATE          100/minute                sign-in attempts per client IP, any
                                                             account
+SPINELIFT_SIGNIN_ACCOUNT_RATE     30/hour                   sign-in attempts per e-mail address,
+                                                            all client IPs together
+SPINELIFT_SIGNUP_RATE             10/hour                   sign-ups per client IP
+SPINELIFT_TRUSTED_PROXIES         (empty)                   reverse proxies (IPs or CIDRs, ``,``
+                                                            between) whose X-Forwarded-For names
+                                                            the client; empty: the peer is it
+SPINELIFT_ACCOUNT_CACHE_SECONDS   30                        how long an account's state is cached
+                                                            in Redis (a change made without Redis
+                                                            applies after at most this)
+SPINELIFT_WS_MAX_PER_USER         20                        open WebSockets per user (all app
+                                                            processes); refused with 4429 beyond
 SPINELIFT_UPLOAD_RATE             30/hour                   uploads per user
 SPINELIFT_UI_VENDOR_DIR           (package's web/ui/vendor) the Spine web player's files for the
                                                             browser UI (tools/ui-vendor/setup.sh)
@@ -39,6 +50,7 @@ SPINELIFT_LOG_LEVEL               INFO                      level of the JSON lo
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 from pathlib import Path
@@ -64,6 +76,17 @@ def _rate(value: str) -> str:
 
 Rate = Annotated[str, AfterValidator(_rate)]
 
+
+def _networks(value: str) -> str:
+    """Comma-separated IP addresses or networks (``10.0.0.5, 192.168.0.0/16``)."""
+    for item in (part.strip() for part in value.split(",")):
+        if item:
+            ipaddress.ip_network(item, strict=False)  # ValueError names the bad one
+    return value
+
+
+Networks = Annotated[str, AfterValidator(_networks)]
+
 log = logging.getLogger(__name__)
 
 
@@ -81,10 +104,21 @@ class WebSettings(AppSettings):
     max_upload_size: int = Field(default=200 * MIB, ge=1)
     signin_rate: Rate = "10/minute"
     signin_ip_rate: Rate = "100/minute"
+    signin_account_rate: Rate = "30/hour"
+    signup_rate: Rate = "10/hour"
     upload_rate: Rate = "30/hour"
+    download_rate: Rate = "120/hour;20/minute"
+    """export downloads (zip and player files) per user"""
+    trusted_proxies: Networks = ""
+    account_cache_seconds: int = Field(default=30, ge=1, le=3600)
+    ws_max_per_user: int = Field(default=20, ge=1)
     metrics_token: str | None = None
     ui_vendor_dir: Path | None = None
     """the vendored Spine web player (default: the package's ``web/ui/vendor``)"""
+
+    def trusted_proxy_list(self) -> list[str]:
+        """:attr:`trusted_proxies` as a list (empty: no forwarded address is believed)."""
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
     def resolved_database_url(self) -> str:
         """The database URL, or the embedded SQLite file in the data dir."""
@@ -99,8 +133,3 @@ class WebSettings(AppSettings):
             return self
         log.warning("SPINELIFT_JWT_SECRET is not set: using a random secret for this run")
         return self.model_copy(update={"jwt_secret": secrets.token_urlsafe(48)})
-    download_rate: Rate = "120/hour;20/minute"
-    """export downloads (zip and player files) per user"""
-    trusted_proxies: Networks = ""
-    account_cache_seconds: int = Field(default=30, ge=1, le=3600)
-    ws_max_per_user: int = Field(default=20, ge=1)

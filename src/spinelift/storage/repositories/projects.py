@@ -55,6 +55,15 @@ class ProjectRepository(Repository):
         )
         return list(self.session.scalars(query))
 
+    def ids_for_owner(self, owner_id: int) -> list[int]:
+        """Every project id of ``owner_id``, oldest first."""
+        query = select(Project.id).where(Project.owner_id == owner_id).order_by(Project.id)
+        return list(self.session.scalars(query))
+
+    def owner_of(self, project_id: int) -> int | None:
+        """The project's owner (``None``: no such project); for checks, not for reads."""
+        return self.session.scalar(select(Project.owner_id).where(Project.id == project_id))
+
     def count(self, owner_id: int) -> int:
         query = select(func.count()).select_from(Project).where(Project.owner_id == owner_id)
         return int(self.session.scalar(query) or 0)
