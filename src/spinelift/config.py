@@ -10,7 +10,12 @@ variable                          default                   meaning
 ================================  ========================  ========================================
 SPINELIFT_SERVICE_NAME            spinelift-mesh-service    name in /health and the logs
 SPINELIFT_HOST / _PORT            127.0.0.1 / 8000          where ``spinelift mesh-service`` listens
-SPINELIFT_DATA_DIR                ./spinelift-data          blobs (uploads, results), broker
+SPINELIFT_SERVICE_URL             http://<host>:<port>      the mesh service's URL as clients reach
+                                                            it (status_url, result_url); the Host
+                                                            header is never used
+SPINELIFT_DATA_DIR                ./spinelift-data          blobs (uploads, results), database,
+                                                            broker state; relative to the folder
+                                                            the server starts in (stated on start)
 SPINELIFT_REDIS_URL, REDIS_URL    (unset)                   Redis for jobs and job state; unset: the
                                                             embedded broker of ``mesh-service``
 SPINELIFT_KEY_PREFIX              spinelift                 Redis key prefix (``<prefix>:job:<id>``)
@@ -39,7 +44,10 @@ SPINELIFT_MESH_BREAKER_THRESHOLD  5                         failed calls in a ro
                                                             circuit to the mesh service
 SPINELIFT_MESH_BREAKER_RESET      30                        seconds before an open circuit lets one
                                                             trial call through
-SPINELIFT_LOG_LEVEL               INFO                      log level of the JSON logs
+SPINELIFT_LOG_LEVEL               INFO                      log level of SpineLift's loggers
+SPINELIFT_LOG_FORMAT              auto                      json, text, or auto (text when stderr is
+                                                            a terminal, JSON lines otherwise); every
+                                                            line (Dramatiq's, uvicorn's) follows it
 SPINELIFT_JOB_STALE_AFTER         30                        seconds without a heartbeat before a
                                                             running job's worker is presumed lost
                                                             (the job is queued and sent again)
@@ -101,6 +109,8 @@ class AppSettings(BaseSettings):
         ),
     )
     log_level: str = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+    """``json`` lines, ``text`` lines, or ``auto``: text on a terminal, JSON otherwise"""
     job_stale_after: float = Field(default=30.0, gt=0)
     """seconds without a heartbeat after which a running job's worker is presumed lost"""
     cleanup_interval: float = Field(default=10.0, gt=0)
@@ -111,6 +121,11 @@ class AppSettings(BaseSettings):
     """HMAC key of progress callbacks: the mesh service signs with it, the web app checks"""
     public_url: str | None = None
     """the web app's base URL as the mesh service reaches it (signed progress callbacks)"""
+    max_document_layers: int = Field(default=500, ge=1)
+    """most drawable layers an uploaded document may hold (checked before decoding)"""
+    max_document_pixels: int = Field(default=48 * MIB, ge=1)
+    """most pixels across an uploaded document's layer boxes (checked before decoding;
+    with the default a worker's peak stays under 1 GiB, see docs/reliability.md)"""
     storage_backend: Literal["local", "s3"] = "local"
     s3_bucket: str | None = None
     s3_prefix: str = ""
@@ -121,11 +136,6 @@ class AppSettings(BaseSettings):
     def blob_dir(self) -> Path:
         """Where the local blob store keeps uploads and results."""
         return self.data_dir / "blobs"
-    max_document_layers: int = Field(default=500, ge=1)
-    """most drawable layers an uploaded document may hold (checked before decoding)"""
-    max_document_pixels: int = Field(default=48 * MIB, ge=1)
-    """most pixels across an uploaded document's layer boxes (checked before decoding;
-    with the default a worker's peak stays under 1 GiB, see docs/reliability.md)"""
 
     def mesh_callback_url(self) -> str | None:
         """Where the mesh service sends a delegated job's progress: the web app's signed
@@ -145,6 +155,9 @@ class ServiceSettings(AppSettings):
     """Settings of the mesh service and its workers (see the module docstring)."""
 
     service_name: str = "spinelift-mesh-service"
+    service_url: str | None = None
+    """the mesh service's base URL as its clients reach it: absolute ``status_url`` and
+    ``result_url`` start with it (unset: ``http://<host>:<port>``; never the Host header)"""
     service_token: str | None = None
     service_token_previous: str | None = None
     public_docs: bool = False

@@ -86,7 +86,7 @@ def test_convert_refuses_bad_input_clearly(
 def test_convert_refuses_a_corrupt_psd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.psd"
     bad.write_bytes(b"8BPS" + b"\x00" * 20)
-    assert main(["convert", str(bad), "-o", str(tmp_path / "out")]) == 1
+    assert main(["convert", str(bad), "-o", str(tmp_path / "out")]) == 2  # a bad input
     err = capsys.readouterr().err
     assert err.startswith("error: DOCUMENT_INVALID: bad.psd is not a PSD file")
     assert not (tmp_path / "out").exists()

@@ -205,7 +205,7 @@ def test_a_failing_image_is_reported_and_the_others_still_written(
     good = make_image(tmp_path / "in" / "good.png")
     (tmp_path / "in" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
     out = tmp_path / "out"
-    assert main(["mesh", str(tmp_path / "in"), "-o", str(out)]) == 1
+    assert main(["mesh", str(tmp_path / "in"), "-o", str(out)]) == 2  # a bad input
     captured = capsys.readouterr()
     assert "error: IMAGE_LOAD_FAILED: bad: " in captured.err
     assert "Traceback" not in captured.err
@@ -230,7 +230,7 @@ def test_too_large_images_are_refused(
     tmp_path: Path, engine: FakeEngine, make_image: MakeImage, capsys: Capture
 ) -> None:
     image = make_image(tmp_path / "x.png")
-    assert main(["mesh", str(image), "-o", str(tmp_path / "x.json"), "--max-dimension", "5"]) == 1
+    assert main(["mesh", str(image), "-o", str(tmp_path / "x.json"), "--max-dimension", "5"]) == 2  # a bad input
     assert "error: IMAGE_TOO_LARGE: x: " in capsys.readouterr().err
 
 

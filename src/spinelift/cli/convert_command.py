@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spinelift.cli.exit_codes import EPILOG, ExitCode
+from spinelift.cli.exit_codes import EPILOG, OUTPUT_WRITE_FAILED, ExitCode, exit_code_for_codes
+from spinelift.cli.report import print_failure
 from spinelift.cli.settings_flags import add_settings_arguments, settings_from_args
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import InvalidParametersError
@@ -25,15 +26,15 @@ from spinelift.spine import DEFAULT_SPINE_VERSION, SPINE_VERSIONS
 
 if TYPE_CHECKING:  # imported when the command runs: `convert --help` stays light
     from spinelift.io.document import Document
-    from spinelift.io.export import ExportResult
+    from spinelift.io.export import ExportOptions, ExportResult
 
 DESCRIPTION = """\
 Convert a layered PSD/PSB (or a PNG, or a folder of PNGs: one layer each) into a
 Spine project: every layer a mesh attachment placed where it sat in the art.
 
-OUT is a folder, or a .zip file. Layer-name tags as in Esoteric's
-PhotoshopToSpine script ([ignore], [merge], [bone], [slot], [skin], [folder],
-[mesh], [scale:X], [pad:N]; see docs/psd.md) shape the rig, and a tag naming a
+OUT is a folder, or a .zip file. Layer-name tags as Spine's Import PSD reads them
+([ignore], [merge], [bone], [slot], [skin], [folder], [mesh], [scale:X], [pad:N],
+[path], [trim], [overlay], [origin], ...; see docs/psd.md) shape the rig, and a tag naming a
 mesh setting ([detail_factor:0.005]) tunes that layer's mesh."""
 
 
@@ -98,10 +99,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--origin",
         choices=[o.value for o in Origin],
         default=Origin.BOTTOM_CENTER.value,
-        help="canvas point of the skeleton origin [bottom-center]",
+        help="canvas point of the skeleton origin when the PSD has no [origin] layer "
+        "or guides [bottom-center]",
     )
     parser.add_argument(
-        "--scale", type=float, default=1.0, help="skeleton units per PSD pixel [1.0]"
+        "--scale",
+        type=float,
+        default=1.0,
+        help="resample every image by this (times a layer's [scale:X]); the skeleton is "
+        "in scaled pixels [1.0]",
+    )
+    parser.add_argument(
+        "--no-trim",
+        action="store_true",
+        help="every image is the canvas size (the editor's Trim whitespace off; a "
+        "layer's [trim] tag wins)",
     )
     parser.add_argument(
         "--skip-hidden",
@@ -130,7 +142,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run ``spinelift convert``; return the exit code."""
-    from spinelift.io.export import ExportOptions, export_document
+    from spinelift.io.export import ExportOptions
 
     settings = settings_from_args(args)
     options = ExportOptions(
@@ -143,13 +155,46 @@ def run(args: argparse.Namespace) -> int:
         image_padding=args.image_padding,
         origin=Origin(args.origin),
         scale=args.scale,
+        trim=not args.no_trim,
         include_hidden=not args.skip_hidden,
         preview=not args.no_preview,
         max_dimension=args.max_dimension,
         workers=args.workers,
     )
     start = time.perf_counter()
-    document = load_document(args.art)
+    try:
+        document = load_document(args.art)
+    except OSError as exc:  # unreadable (permissions, a folder where a file is due): bad input
+        raise InvalidParametersError(
+            f"{args.art}: cannot read it ({exc.strerror or exc})", details={"path": str(args.art)}
+        ) from None
+    try:
+        result = _export(document, args, options)
+    except OSError as exc:
+        target = exc.filename or args.output
+        message = f"cannot write {target}: {exc.strerror or exc}"
+        code = ExitCode.OUTPUT_FAILED
+        print_failure(OUTPUT_WRITE_FAILED, message, code, details={"path": str(target)},
+                      as_json=args.json)  # fmt: skip
+        return int(code)
+    seconds = time.perf_counter() - start
+    if args.json:
+        print(json.dumps(_report(result, seconds), indent=2), flush=True)
+    else:
+        _print_table(result, seconds)
+    return int(_exit_code(result))
+
+
+def _exit_code(result: ExportResult) -> ExitCode:
+    """Layers that failed: exit 1 (the others were written), or the gravest row of
+    :mod:`~spinelift.cli.exit_codes` when a failure was internal."""
+    code = exit_code_for_codes(r.error.code for r in result.failed if r.error is not None)
+    return ExitCode.ITEMS_FAILED if code is ExitCode.BAD_INPUT else code
+
+
+def _export(document: Document, args: argparse.Namespace, options: ExportOptions) -> ExportResult:
+    from spinelift.io.export import export_document
+
     show_bar = not args.json and sys.stderr.isatty()
     if show_bar:
         from rich.console import Console
@@ -167,22 +212,21 @@ def run(args: argparse.Namespace) -> int:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        # no refresh thread: meshing forks worker processes only while no other thread runs
+        console = Console(stderr=True)
+        with Progress(*columns, console=console, transient=True, auto_refresh=False) as bar:
             task = bar.add_task("meshing", total=len(document.layers))
             result = export_document(
                 document,
                 args.output,
                 options,
-                lambda done, total, name: bar.update(task, completed=done, description=name),
+                lambda done, total, name: bar.update(
+                    task, completed=done, description=name, refresh=True
+                ),
             )
     else:
         result = export_document(document, args.output, options)
-    seconds = time.perf_counter() - start
-    if args.json:
-        print(json.dumps(_report(result, seconds), indent=2), flush=True)
-    else:
-        _print_table(result, seconds)
-    return int(ExitCode.IMAGES_FAILED if result.failed else ExitCode.OK)
+    return result
 
 
 def load_document(art: Path) -> Document:
@@ -239,6 +283,10 @@ def _report(result: ExportResult, seconds: float) -> dict[str, object]:
             for r in result.layers
         ],
         "skipped": [{"layer": n, "reason": why} for n, why in result.skipped],
+        "exported": len(result.layers) - len(result.failed),
+        "failed": len(result.failed),
+        "total_layers": len(result.layers) + len(result.skipped),
+        "exit_code": int(_exit_code(result)),
     }
 
 
@@ -271,10 +319,18 @@ def _print_table(result: ExportResult, seconds: float) -> None:
         assert r.error is not None
         console.print(f"error: {r.error.code}: {r.name}: {r.error.message}", markup=False)
     for name, why in result.skipped:
-        console.print(f"skipped: {name}: {why}", markup=False)
-    ok = len(result.layers) - len(result.failed)
-    console.print(
-        f"{ok} of {len(result.layers)} layers exported to {result.output} "
-        f"({', '.join(result.files)}) in {seconds:.2f} s",
-        markup=False,
-    )
+        console.print(f"skipped: {name or '(unnamed layer)'}: {why}", markup=False)
+    console.print(summary_line(result, seconds), markup=False)
+
+
+def summary_line(result: ExportResult, seconds: float) -> str:
+    """``16 of 19 layers exported, 3 skipped, to OUT (files) in 0.52 s``: every layer of
+    the document counted, the skipped and failed ones named above it."""
+    total = len(result.layers) + len(result.skipped)
+    exported = len(result.layers) - len(result.failed)
+    parts = [f"{exported} of {total} layer{'s' if total != 1 else ''} exported"]
+    if result.failed:
+        parts.append(f"{len(result.failed)} failed")
+    if result.skipped:
+        parts.append(f"{len(result.skipped)} skipped")
+    return f"{', '.join(parts)}, to {result.output} ({', '.join(result.files)}) in {seconds:.2f} s"

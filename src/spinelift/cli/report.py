@@ -7,15 +7,16 @@ to stderr, only when stderr is a terminal.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:  # rich is imported only when a bar is shown: errors print without it
+    from rich.progress import Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +158,9 @@ def progress_display(total: int, *, enabled: bool) -> Iterator[ProgressReporter]
     if not (enabled and sys.stderr.isatty()):
         yield _Silent()
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(stderr=True)
     columns = (
         TextColumn("{task.description}"),
@@ -166,3 +170,30 @@ def progress_display(total: int, *, enabled: bool) -> Iterator[ProgressReporter]
     )
     with Progress(*columns, console=console, transient=True, redirect_stdout=False) as progress:
         yield _Bar(progress, total)
+
+
+def error_document(
+    code: str, message: str, exit_code: int, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``--json`` document of a command that failed as a whole: seed 004's error body
+    plus the exit code."""
+    return {
+        "error": {"code": code, "message": message, "details": dict(details or {})},
+        "exit_code": int(exit_code),
+    }
+
+
+def print_failure(
+    code: str,
+    message: str,
+    exit_code: int,
+    *,
+    details: dict[str, Any] | None = None,
+    as_json: bool = False,
+) -> None:
+    """Report a command that failed as a whole: the error line on stderr, and with
+    ``--json`` (``as_json``) :func:`error_document` on stdout."""
+    print_error(code, message)
+    if as_json:
+        document = error_document(code, message, exit_code, details)
+        print(json.dumps(document, indent=2, default=str), flush=True)

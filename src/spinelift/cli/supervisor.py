@@ -1,10 +1,12 @@
-"""Keep a child process running: ``spinelift serve`` / ``mesh-service`` and their workers.
+"""Keep a child process running: the workers and the embedded Redis of ``spinelift
+serve`` / ``mesh-service``.
 
 Dramatiq's own supervisor exits when one of its worker processes dies (a SIGKILL, the
-kernel's OOM killer), and then nothing would run the queued jobs while the app still
-takes uploads. :class:`Supervisor` starts the command again when it ends without being
-asked to, after a back-off (1 s, doubling up to 30 s; back to 1 s once it has run for a
-minute), and logs each restart. At scale the same job is done by systemd or Kubernetes.
+kernel's OOM killer), taking its sibling processes with it; so the stack runs one
+single-process Dramatiq per worker, each under its own :class:`Supervisor`, which starts
+the command again when it ends without being asked to, after a back-off (``first_delay``,
+doubling up to ``max_delay``; back to ``first_delay`` once it has run for a minute), and
+logs each restart. At scale the same job is done by systemd or Kubernetes.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Supervisor:
         first_delay: float = FIRST_DELAY,
         max_delay: float = MAX_DELAY,
         popen: Callable[..., subprocess.Popen[bytes]] = subprocess.Popen,
+        name: str = "worker processes",
     ) -> None:
         self.command = list(command)
         self.env = dict(env)
@@ -42,6 +45,7 @@ class Supervisor:
         self.first_delay = first_delay
         self.max_delay = max_delay
         self._popen = popen
+        self.name = name
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
@@ -58,13 +62,20 @@ class Supervisor:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Stop watching, then SIGTERM the child (SIGKILL after ``stop_timeout``)."""
+    def request_stop(self) -> None:
+        """Stop watching and SIGTERM the child, without waiting (see :meth:`stop`)."""
         self._stopping.set()
         with self._lock:
             process = self._process
         if process is not None and process.poll() is None:
             process.terminate()
+
+    def stop(self) -> None:
+        """Stop watching, then SIGTERM the child (SIGKILL after ``stop_timeout``)."""
+        self.request_stop()
+        with self._lock:
+            process = self._process
+        if process is not None and process.poll() is None:
             try:
                 process.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
@@ -90,7 +101,8 @@ class Supervisor:
             if time.monotonic() - started >= HEALTHY_AFTER:
                 delay = self.first_delay
             log.warning(
-                "worker processes exited (code %s); starting them again in %.0f s",
+                "%s exited (code %s); starting again in %.1f s",
+                self.name,
                 code,
                 delay,
                 extra={"exit_code": code, "restart_in": delay},

@@ -1,9 +1,11 @@
 """``spinelift worker``: Dramatiq worker processes running SpineLift's jobs.
 
 Run as many as needed, on as many machines as needed, all pointed at the same Redis
-(``SPINELIFT_REDIS_URL`` or ``REDIS_URL``, or ``--redis-url``) and sharing the blob
-store directory (``SPINELIFT_DATA_DIR``). Stops gracefully on Ctrl-C / SIGTERM
-(running jobs finish, up to Dramatiq's shutdown timeout, then are redelivered).
+(SPINELIFT_REDIS_URL or REDIS_URL, or --redis-url) and sharing the blob store
+(SPINELIFT_DATA_DIR, or S3). --jobs mesh runs the mesh service's jobs, --jobs projects
+the web app's (with SPINELIFT_DATABASE_URL). Stops gracefully on Ctrl-C / SIGTERM
+(running jobs finish, up to 30 s, then are redelivered). Every log line, Dramatiq's
+included, uses SPINELIFT_LOG_FORMAT.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from spinelift.cli.exit_codes import EPILOG, ExitCode
+from spinelift.cli.exit_codes import SERVER_EPILOG, ExitCode
 from spinelift.config import ServiceSettings
 from spinelift.errors import InvalidParametersError
 
@@ -22,11 +24,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "worker",
         help="run job worker processes (Dramatiq on Redis)",
         description=__doc__,
-        epilog=EPILOG,
+        epilog=SERVER_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_worker_arguments(parser, default_processes=os.cpu_count() or 1)
-    parser.add_argument("--redis-url", metavar="URL", help="Redis URL [default: from settings]")
+    parser.add_argument(
+        "--redis-url", metavar="URL", help="Redis URL (default: SPINELIFT_REDIS_URL or REDIS_URL)"
+    )
+    parser.add_argument(
+        "--jobs",
+        choices=sorted(JOB_MODULES),
+        default="mesh",
+        help="whose jobs to run: the mesh service's or the web app's projects (default: mesh)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -36,21 +46,32 @@ def add_worker_arguments(parser: argparse.ArgumentParser, *, default_processes: 
         type=int,
         default=default_processes,
         metavar="N",
-        help=f"worker processes [default: {default_processes}]",
+        help=f"worker processes (default: {default_processes}, the CPUs)",
     )
     parser.add_argument(
         "--threads",
         type=int,
         default=1,
         metavar="N",
-        help="threads per process (meshing holds the GIL: 1-2 is best) [default: 1]",
+        help="threads per process; meshing holds the GIL: 1-2 is best (default: 1)",
     )
 
 
-def dramatiq_argv(processes: int, threads: int, queue: str) -> list[str]:
-    """Dramatiq's command line for SpineLift's worker module."""
+JOB_MODULES = {
+    "mesh": "spinelift.jobs.worker_entry",
+    "projects": "spinelift.jobs.project_jobs:setup_worker",
+}
+"""the Dramatiq entry of each kind of job"""
+IDLE_POLL_MS = 100
+"""longest pause of an idle worker between two looks at its queue (Dramatiq's
+``dramatiq_worker_timeout``, 1000 ms by default: up to a second before a new job starts)"""
+
+
+def dramatiq_argv(processes: int, threads: int, queue: str, jobs: str = "mesh") -> list[str]:
+    """Dramatiq's command line for SpineLift's worker module (its logging is ours)."""
     return [
-        "spinelift.jobs.worker_entry",
+        JOB_MODULES[jobs],
+        "--skip-logging",
         "--processes",
         str(processes),
         "--threads",
@@ -72,11 +93,20 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidParametersError(
             "no Redis configured: set SPINELIFT_REDIS_URL or REDIS_URL, or pass --redis-url"
         )
+    os.environ.setdefault("dramatiq_worker_timeout", str(IDLE_POLL_MS))  # read on import
     from dramatiq.cli import main as dramatiq_main  # late: the CLI's other commands skip it
     from dramatiq.cli import make_argument_parser
 
+    from spinelift.jobs.jsonlog import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    queue = settings.queue_name
+    if args.jobs == "projects":
+        from spinelift.jobs.project_jobs import QUEUE_NAME
+
+        queue = QUEUE_NAME
     namespace = make_argument_parser().parse_args(  # type: ignore[no-untyped-call]
-        dramatiq_argv(args.processes, args.threads, settings.queue_name)
+        dramatiq_argv(args.processes, args.threads, queue, args.jobs)
     )
     code = dramatiq_main(namespace)  # type: ignore[no-untyped-call]
     return int(code or ExitCode.OK)

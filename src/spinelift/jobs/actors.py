@@ -71,9 +71,14 @@ def execute(ctx: JobContext, job_id: str) -> None:
             details={"timeout_seconds": ctx.settings.job_timeout},
         )
         _fail(ctx, reporter, timeout.to_dict()["error"])
-    except Exception as exc:
+    except Exception:
         log.exception("job crashed", extra={"attempt": attempts})
-        error = _internal(f"{type(exc).__name__}: {exc}", attempts)
+        # the exception's text stays in the log: it may name files, keys or hosts
+        error = _internal(
+            f"the job failed unexpectedly (attempt {attempts}); the details are in the "
+            f"service's log under job id {record.job_id}",
+            attempts,
+        )
         if attempts >= max_attempts:
             _fail(ctx, reporter, error)
             return

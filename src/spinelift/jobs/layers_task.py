@@ -9,6 +9,7 @@ from typing import Any
 from spinelift.config import ServiceSettings
 from spinelift.io.document import Document
 from spinelift.io.image import encode_png
+from spinelift.io.psd.limits import DocumentBudget
 from spinelift.io.psd.reader import read_psd
 from spinelift.jobs.context import JobContext
 from spinelift.jobs.progress import ProgressReporter
@@ -21,14 +22,17 @@ def extract_layers(
     """``{"layers": [...]}`` for the PSD ``data``; bottom-most layer first (``position`` 0).
 
     Canvases over the settings' limits are refused from the header, before decoding
-    (:class:`~spinelift.errors.ImageTooLargeError`); a damaged file raises
-    :class:`~spinelift.errors.DocumentError`.
+    (:class:`~spinelift.errors.ImageTooLargeError`), documents over the budget
+    (``max_document_layers``, ``max_document_pixels``) from the layer records, before
+    any layer is drawn (:class:`~spinelift.errors.DocumentTooLargeError`); a damaged
+    file raises :class:`~spinelift.errors.DocumentError`. Runs in workers only.
     """
     document = read_psd(
         data,
         max_canvas=settings.max_image_dimension,
         max_pixels=settings.max_image_pixels,
         name=name,
+        budget=DocumentBudget(settings.max_document_layers, settings.max_document_pixels),
     )
     return layers_payload(document)
 

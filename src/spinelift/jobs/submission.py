@@ -24,7 +24,25 @@ from spinelift.net.ssrf import check_url
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.job_store import JobRecord, JobStatus, JobStore
 
-JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+JOB_ID_RULE = (
+    "job_id must be 1-128 characters of letters, digits, '.', '_' and '-', "
+    "starting with a letter or digit"
+)
+"""the one job id alphabet: safe in a Redis key, a blob key, a URL path and a log line"""
+
+
+def validate_job_id(value: str) -> str:
+    """``value`` if it follows :data:`JOB_ID_RULE`; :class:`InvalidParametersError` (422)
+    stating the rule otherwise."""
+    if not JOB_ID.match(value):
+        raise InvalidParametersError(
+            JOB_ID_RULE,
+            details={"fields": {"job_id": JOB_ID_RULE}, "pattern": JOB_ID.pattern},
+        )
+    return value
+
+
 DEFAULT_ESTIMATE = 2.0
 
 Enqueue = Callable[[str, str], None]
@@ -126,12 +144,7 @@ class JobSubmitter:
     def _job_id(self, requested: str | None) -> str:
         if requested is None or requested == "":
             return uuid.uuid4().hex
-        if not JOB_ID.match(requested):
-            raise InvalidParametersError(
-                "job_id must be 1-128 characters of letters, digits and . _ : -",
-                details={"fields": {"job_id": "invalid characters or length"}},
-            )
-        return requested
+        return validate_job_id(requested)
 
     def _existing(self, job_id: str) -> Submitted | None:
         try:

@@ -18,7 +18,7 @@ from spinelift.jobs.jsonlog import configure_logging
 from spinelift.jobs.periodic import Periodic, Task
 
 settings = ServiceSettings()
-configure_logging(settings.log_level)
+configure_logging(settings.log_level, settings.log_format)
 broker = make_broker(settings)
 dramatiq.set_broker(broker)
 actor = declare_actor(broker, settings)

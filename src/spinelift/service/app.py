@@ -47,7 +47,7 @@ def create_app(
     ``broker``/``store``/``blobs`` replace the ones made from the settings (tests).
     """
     settings = settings or ServiceSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     service_metrics = ServiceMetrics()
     runtime = build_runtime(settings, service_metrics, broker=broker, store=store, blobs=blobs)
 

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from spinelift.errors import JobNotReadyError
 from spinelift.http.deps import RequestIdDep
-from spinelift.jobs.submission import Submitted
+from spinelift.jobs.submission import Submitted, validate_job_id
 from spinelift.service.deps import Authenticated, RuntimeDep
 from spinelift.service.generate_input import read_generate_request
 from spinelift.service.schemas import (
@@ -81,6 +81,7 @@ async def status(
         ),
     ] = 0,
 ) -> JobStatusResponse:
+    validate_job_id(job_id)
     record = await run_in_threadpool(runtime.store.get, job_id)
     if wait and record.status not in FINAL:
 
@@ -102,6 +103,7 @@ async def status(
     summary="A completed job's result: the Spine mesh attachment JSON",
 )
 async def result(job_id: str, runtime: RuntimeDep) -> Response:
+    validate_job_id(job_id)
     record = await run_in_threadpool(runtime.store.get, job_id)
     if record.status is not JobStatus.COMPLETED:
         details: dict[str, Any] = {"job_id": job_id, "status": record.status.value}
@@ -110,6 +112,19 @@ async def result(job_id: str, runtime: RuntimeDep) -> Response:
         raise JobNotReadyError(f"job {job_id} is {record.status.value}", details=details)
     data = await run_in_threadpool(runtime.blobs.get, record.result_key)
     return Response(content=data, media_type="application/json")
+
+
+def job_url(request: Request, route: str, job_id: str) -> str:
+    """The absolute URL of a job's ``status`` or ``result`` route: the configured
+    ``service_url`` (else ``http://<host>:<port>`` the service listens on), never the
+    request's Host header, which the client chooses."""
+    settings = request.app.state.runtime.settings
+    base = settings.service_url
+    if not base:
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        host = f"[{host}]" if ":" in host else host
+        base = f"http://{host}:{settings.port}"
+    return str(base).rstrip("/") + str(request.app.url_path_for(route, job_id=job_id))
 
 
 def status_body(request: Request, record: JobRecord) -> JobStatusResponse:
@@ -121,7 +136,7 @@ def status_body(request: Request, record: JobRecord) -> JobStatusResponse:
         progress=record.progress,
         message=record.message,
         error=record.error,  # type: ignore[arg-type]  # validated into ErrorBody
-        result_url=str(request.url_for("result", job_id=record.job_id)) if completed else None,
+        result_url=job_url(request, "result", record.job_id) if completed else None,
         cached=record.cached,
         attempts=record.attempts,
         created_at=record.created_at,
@@ -137,7 +152,7 @@ def _accepted(request: Request, submitted: Submitted) -> Accepted:
         status=record.status.value,
         estimated_time=submitted.estimated_time,
         cached=record.cached,
-        status_url=str(request.url_for("status", job_id=record.job_id)),
+        status_url=job_url(request, "status", record.job_id),
     )
 
 

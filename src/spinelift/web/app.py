@@ -49,7 +49,7 @@ def create_app(
     ``db``/``blobs``/``broker`` replace the ones made from the settings (tests).
     """
     settings = settings or WebSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     runtime = build_runtime(settings, db=db, blobs=blobs, broker=broker)
 
     @asynccontextmanager
