@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 MAX_DIMENSION = 4096
-SETS = ("parts", "psd", "samples")
+SETS = ("parts", "parts-more", "psd", "samples")
 
 
 def shared_dir() -> Path:
@@ -73,11 +73,13 @@ Loaded = Item | Skipped
 
 
 def load(which: str, limit: int | None = None) -> Iterator[Loaded]:
-    """Items of one set (``parts``, ``psd``, ``samples``) or ``all``; at most ``limit`` Items."""
+    """Items of one set (``parts``, ``parts-more``, ``psd``, ``samples``) or ``all``;
+    at most ``limit`` Items."""
     sets = SETS if which == "all" else (which,)
     count = 0
     for name in sets:
-        loader = {"parts": parts, "psd": psd_layers, "samples": samples}[name]
+        loaders = {"parts": parts, "parts-more": parts_more, "psd": psd_layers, "samples": samples}
+        loader = loaders[name]
         for entry in loader():
             if isinstance(entry, Item):
                 if limit is not None and count >= limit:
@@ -93,13 +95,16 @@ def _read_png(path: Path) -> npt.NDArray[np.uint8]:
         return np.asarray(im.convert("RGBA"), dtype=np.uint8).copy()
 
 
-def parts(root: Path | None = None) -> Iterator[Loaded]:
-    """The 32 character parts with their hand-made meshes (sorted by file name)."""
-    base = (root or shared_dir() / "corpus") / "parts"
+def parts(root: Path | None = None, folder: str = "parts") -> Iterator[Loaded]:
+    """The 32 character parts with their hand-made meshes (sorted by file name).
+
+    ``folder`` names another set in the same form (``parts-more``: 161 parts).
+    """
+    base = (root or shared_dir() / "corpus") / folder
     try:
         entries = json.loads((base / "hand_made_meshes.json").read_text())
     except Exception as exc:  # the bench reports it and goes on
-        yield Skipped("parts", str(base), f"{type(exc).__name__}: {exc}")
+        yield Skipped(folder, str(base), f"{type(exc).__name__}: {exc}")
         return
     for entry in sorted(entries, key=lambda e: e["image"]):
         name = Path(entry["image"]).stem
@@ -111,9 +116,14 @@ def parts(root: Path | None = None) -> Iterator[Loaded]:
                     f"mesh is {hand.width}x{hand.height}, image {rgba.shape[1]}x{rgba.shape[0]}"
                 )
         except Exception as exc:
-            yield Skipped("parts", name, f"{type(exc).__name__}: {exc}")
+            yield Skipped(folder, name, f"{type(exc).__name__}: {exc}")
             continue
-        yield Item("parts", name, rgba, hand)
+        yield Item(folder, name, rgba, hand)
+
+
+def parts_more(root: Path | None = None) -> Iterator[Loaded]:
+    """The 161 parts of ``parts-more`` (other artists), like :func:`parts`."""
+    return parts(root, "parts-more")
 
 
 def hand_mesh(mesh: dict[str, object]) -> HandMesh:

@@ -1,15 +1,18 @@
-"""Mesh speed: wall time of ``build_mesh`` on one thread, synthetic and corpus images.
+"""Mesh speed: wall time of ``build_mesh`` on one core, synthetic and corpus images.
 
     python -m bench.mesh_speed                    # 1024x1024 synthetic part + corpus parts
     python -m bench.mesh_speed --runs 20 --no-corpus
-    python -m bench.mesh_speed --size 2048 --markdown
+    python -m bench.mesh_speed --sizes 256,512,1024,2048 --no-corpus --markdown
 
 Each image is meshed ``--warmup`` times untimed, then ``--runs`` times; the
-median and 90th percentile of those runs are printed. Threads: OpenCV is set to
-one thread and OMP/OpenBLAS/MKL to 1 *before* numpy and cv2 are imported, so
-the figures are per core (the service scales with worker processes, not
-threads). Machine facts (CPU model, cores, Python, numpy, OpenCV, Triangle)
-are printed first.
+median, 90th percentile, minimum and maximum wall times of those runs are
+printed, one row per synthetic size (``--sizes``) and per corpus part, with the
+median CPU time of the process per run (on a busy machine wall time includes
+waiting for a core; CPU time does not). One core: OpenCV is set to one thread
+and OMP/OpenBLAS/MKL to 1 *before* numpy and cv2 are imported (the service
+scales with worker processes, not threads); ``--cpu N`` also pins the process
+to CPU N. Machine facts (CPU model, cores, Python, numpy, OpenCV, Triangle) are
+printed first.
 """
 
 from __future__ import annotations
@@ -103,32 +106,48 @@ def machine_info() -> list[tuple[str, str]]:
         ("triangle", version("triangle")),
         ("pyclipper", version("pyclipper")),
         ("cv2 threads", str(cv2.getNumThreads())),
+        ("pinned to cpu", _pinned()),
     ]
 
 
-def time_one(fn: Callable[[], object], runs: int, warmup: int) -> tuple[float, float, float]:
-    """(median ms, p90 ms, min ms) of ``runs`` timed calls after ``warmup`` untimed ones."""
+def _pinned() -> str:
+    if not hasattr(os, "sched_getaffinity"):
+        return "not available"
+    return ",".join(str(c) for c in sorted(os.sched_getaffinity(0)))
+
+
+def time_one(
+    fn: Callable[[], object], runs: int, warmup: int
+) -> tuple[float, float, float, float, float]:
+    """Wall (median, p90, min, max) ms and median CPU ms of ``runs`` timed calls after
+    ``warmup`` untimed ones."""
     for _ in range(warmup):
         fn()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - start) * 1000.0)
+        cpu.append((time.process_time() - start_cpu) * 1000.0)
     times.sort()
     p90 = times[min(len(times) - 1, int(np.ceil(0.9 * len(times))) - 1)]
-    return statistics.median(times), p90, times[0]
+    return statistics.median(times), p90, times[0], times[-1], statistics.median(cpu)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--size", type=int, default=1024, help="synthetic image side in pixels")
+    p.add_argument(
+        "--sizes", default="1024", help="synthetic image sides in pixels, comma separated"
+    )
     p.add_argument("--no-corpus", action="store_true", help="synthetic image only")
     p.add_argument("--limit", type=int, default=None, help="at most N corpus parts")
     p.add_argument("--markdown", action="store_true")
+    p.add_argument("--cpu", type=int, default=None, help="pin the process to this CPU")
     args = p.parse_args(argv)
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
     cv2.setNumThreads(1)
 
     from spinelift.core.pipeline import build_mesh
@@ -144,9 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for k, v in info:
             out(f"{k:>12}: {v}")
 
-    cases: list[tuple[str, npt.NDArray[np.uint8]]] = [
-        (f"synthetic {args.size}x{args.size}", synthetic_part(args.size))
-    ]
+    sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
+    cases = [(f"synthetic {n}x{n}", synthetic_part(n)) for n in sizes]
     if not args.no_corpus:
         for entry in corpus.parts():
             if isinstance(entry, corpus.Item):
@@ -154,22 +172,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if args.limit is not None and len(cases) > args.limit:
                     break
 
-    head = ["image", "size", "verts", "median ms", "p90 ms", "min ms"]
+    head = ["image", "size", "verts", "median ms", "p90 ms", "min ms", "max ms", "cpu ms"]
     rows: list[list[str]] = []
     medians: list[float] = []
     for name, rgba in cases:
         mesh = build_mesh(rgba, settings)
-        med, p90, low = time_one(partial(build_mesh, rgba, settings), args.runs, args.warmup)
+        med, p90, low, high, cpu = time_one(
+            partial(build_mesh, rgba, settings), args.runs, args.warmup
+        )
         if not name.startswith("synthetic"):
             medians.append(med)
         h, w = rgba.shape[:2]
         rows.append([name, f"{w}x{h}", str(mesh.vertex_count), f"{med:.1f}", f"{p90:.1f}",
-                     f"{low:.1f}"])  # fmt: skip
+                     f"{low:.1f}", f"{high:.1f}", f"{cpu:.1f}"])  # fmt: skip
     if medians:
         rows.append([f"corpus parts ({len(medians)}): median of medians", "", "",
-                     f"{statistics.median(medians):.1f}", "", ""])  # fmt: skip
-        rows.append(["corpus parts: sum of medians", "", "", f"{sum(medians):.1f}", "", ""])
-    out(f"\nbuild_mesh, default MeshSettings, {args.runs} runs after {args.warmup} warm-up\n")
+                     f"{statistics.median(medians):.1f}", "", "", "", ""])  # fmt: skip
+        rows.append(["corpus parts: sum of medians", "", "", f"{sum(medians):.1f}", "", "", "",
+                     ""])  # fmt: skip
+    out(f"\nbuild_mesh, default MeshSettings, {args.runs} runs after {args.warmup} warm-up, "
+        "one thread\n")  # fmt: skip
     if args.markdown:
         out("| " + " | ".join(head) + " |")
         out("|---|" + "---:|" * (len(head) - 1))

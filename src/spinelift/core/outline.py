@@ -72,23 +72,32 @@ def _clip_to(paths: list[IntPath], width: int, height: int) -> list[IntPath]:
     return _outers(clipper.Execute2(pc.CT_INTERSECTION, pc.PFT_NONZERO, pc.PFT_NONZERO))
 
 
-def outer_contours(mask: BoolMask) -> tuple[list[npt.NDArray[np.int32]], bool]:
-    """Outer pixel-centre contours of every 8-connected part, and whether any part has a hole.
+def outer_contours(
+    mask: BoolMask,
+) -> tuple[list[npt.NDArray[np.int32]], list[tuple[int, int, int, int]]]:
+    """Outer pixel-centre contours of every 8-connected part, and the bounding boxes
+    (x, y, width, height) of every hole border (one per hole: see
+    :mod:`spinelift.core.holes`).
 
-    Returns (contours, has_holes); each contour is (k, 2) int32 (x, y) pixel indices.
+    Each contour is (k, 2) int32 (x, y) pixel indices.
     """
     contours, hierarchy = cv2.findContours(
         mask.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE
     )
     if hierarchy is None:
-        return [], False
+        return [], []
     parents = hierarchy[0][:, 3]
     outers = [
         np.asarray(c, dtype=np.int32).reshape(-1, 2)
         for c, parent in zip(contours, parents, strict=True)
         if parent < 0
     ]
-    return outers, bool((parents >= 0).any())
+    borders = [
+        tuple(int(v) for v in cv2.boundingRect(c))
+        for c, parent in zip(contours, parents, strict=True)
+        if parent >= 0
+    ]
+    return outers, borders  # type: ignore[return-value]
 
 
 def covering_polygons(
@@ -151,7 +160,7 @@ def _chord_owners(
     """(n,) index of the chord of ``simplified`` spanning each contour point, found by
     walking the simplified points through the contour in order (a point the contour
     visits twice takes the next visit); None when they do not appear in order."""
-    n, m = len(contour), len(simplified)
+    n = len(contour)
     keys = contour[:, 0].astype(np.int64) * (1 << 32) + contour[:, 1]
     wanted = simplified[:, 0].astype(np.int64) * (1 << 32) + simplified[:, 1]
     starts = np.flatnonzero(keys == wanted[0])
@@ -160,6 +169,28 @@ def _chord_owners(
     rolled = np.roll(keys, -int(starts[0]))  # the walk starts at the first visit of q[0]
     order = np.argsort(rolled, kind="stable")
     ordered = rolled[order]
+    lo = np.searchsorted(ordered, wanted)
+    visits = np.searchsorted(ordered, wanted, "right") - lo
+    if (visits == 0).any():
+        return None
+    positions: npt.NDArray[np.int64] | None
+    if (visits == 1).all():  # the usual case: no point visited twice, no walk needed
+        positions = np.asarray(order[lo], dtype=np.int64)
+        if not (positions[1:] > positions[:-1]).all():
+            return None
+    else:
+        positions = _walk(order, ordered, wanted)
+    if positions is None:
+        return None
+    owner = np.searchsorted(positions, np.arange(n), side="right") - 1
+    return np.asarray(np.roll(owner, int(starts[0])), dtype=np.int64)
+
+
+def _walk(
+    order: npt.NDArray[np.int64], ordered: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64] | None:
+    """Position of each wanted key in the walk: the first visit after the previous one's."""
+    m = len(wanted)
     positions = np.empty(m, dtype=np.int64)
     positions[0] = 0
     for k in range(1, m):
@@ -169,8 +200,7 @@ def _chord_owners(
         if later.size == 0:
             return None
         positions[k] = later.min()
-    owner = np.searchsorted(positions, np.arange(n), side="right") - 1
-    return np.asarray(np.roll(owner, int(starts[0])), dtype=np.int64)
+    return positions
 
 
 def _segment_distance(p: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
@@ -227,64 +257,6 @@ def _spanning_links(polygons: list[IntPath]) -> list[tuple[list[int], list[int]]
         in_tree.append(j)
         links.append((polygons[i][a], polygons[j][b]))
     return links
-
-
-def hole_polygons(mask: BoolMask, min_area: float, eps: float) -> list[FloatArray]:
-    """Polygons (pixels) lying inside holes of the mask, clear of every kept pixel square.
-
-    A hole is a 4-connected background part that does not touch the image
-    border. Holes smaller than ``min_area`` pixels, and holes with art inside
-    them, give nothing (they will be filled). Each result is (k, 2) float64,
-    oriented opposite to the hull (negative shoelace area in y-down pixels).
-    """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        (~mask).astype(np.uint8), connectivity=4
-    )
-    height, width = mask.shape
-    result: list[FloatArray] = []
-    for label in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[label])
-        if x == 0 or y == 0 or x + w == width or y + h == height or area < min_area:
-            continue
-        part = (labels[y : y + h, x : x + w] == label).astype(np.uint8)
-        contours, _ = cv2.findContours(part, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-        if len(contours) != 1:
-            continue  # art inside the hole: fill it rather than cut around it
-        contour = contours[0].reshape(-1, 2) + np.array([x, y], dtype=np.int32)
-        result.extend(_inner_polygons(contour, min_area, eps))
-    return result
-
-
-def _inner_polygons(
-    contour: npt.NDArray[np.int32], min_area: float, eps: float
-) -> list[FloatArray]:
-    region = _oriented(_to_int(contour))
-    simplified = _oriented(_to_int(cv2.approxPolyDP(contour.reshape(-1, 1, 2), eps, True)))
-    if len(region) < 3 or len(simplified) < 3:
-        return []
-    shrink = pc.PyclipperOffset(_MITER_LIMIT)
-    shrink.AddPath(simplified, pc.JT_MITER, pc.ET_CLOSEDPOLYGON)
-    inner = shrink.Execute(-(eps + SAFETY) * SCALE)
-    guard = pc.PyclipperOffset(_MITER_LIMIT)
-    guard.AddPath(region, pc.JT_MITER, pc.ET_CLOSEDPOLYGON)
-    limit = guard.Execute(-SAFETY * SCALE)
-    if not inner or not limit:
-        return []
-    clipper = _clipper()
-    clipper.AddPaths(inner, pc.PT_SUBJECT, True)
-    clipper.AddPaths(limit, pc.PT_CLIP, True)
-    pieces = _outers(clipper.Execute2(pc.CT_INTERSECTION, pc.PFT_NONZERO, pc.PFT_NONZERO))
-    out = []
-    for piece in pieces:
-        ring = _to_float(piece)
-        if abs(signed_area(ring)) >= min_area:
-            out.append(ring if signed_area(ring) < 0 else ring[::-1].copy())
-    return out
-
-
-def _oriented(path: IntPath) -> IntPath:
-    """The path with Clipper's positive orientation (needed before shrinking it)."""
-    return path if len(path) < 3 or pc.Orientation(path) else path[::-1]
 
 
 def signed_area(ring: FloatArray) -> float:

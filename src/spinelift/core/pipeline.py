@@ -15,12 +15,12 @@ import numpy as np
 import numpy.typing as npt
 
 from spinelift.core.edges import order_outline
+from spinelift.core.holes import hole_polygons
 from spinelift.core.mask import build_masks
 from spinelift.core.mesh import Mesh, MeshStats
 from spinelift.core.outline import (
     bridge,
     covering_polygons,
-    hole_polygons,
     hull_ring,
     outer_contours,
     signed_area,
@@ -81,7 +81,7 @@ def build_mesh(
     kept_pixels = int(masks.kept.sum())
 
     step("contours")
-    contours, has_holes = outer_contours(masks.shape)
+    contours, hole_borders = outer_contours(masks.shape)
     if not contours:
         raise ContourExtractionError("no outline found in the mask")
 
@@ -109,8 +109,9 @@ def build_mesh(
         simple = [_simplified_hull(_convex(outlines[-1]), limits)]
     hull = min(simple, key=lambda ring: signed_area(ring) + cost_limit * len(ring))
     holes = []
-    if has_holes and settings.hole_policy is HolePolicy.KEEP:
-        for candidate in hole_polygons(masks.shape, settings.min_contour_area, seed_eps):
+    if hole_borders and settings.hole_policy is HolePolicy.KEEP:
+        shape, min_area = masks.shape, settings.min_contour_area
+        for candidate in hole_polygons(shape, min_area, seed_eps, hole_borders):
             ring = simplify_ring(candidate, SimplifyLimits(cost_limit=cost_limit))
             area = -signed_area(ring)
             worth_it = area >= settings.min_contour_area and area >= len(ring) * cost_limit

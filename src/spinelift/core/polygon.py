@@ -28,11 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from spinelift.core.ring import EPS as _EPS
+from spinelift.core.ring import Ring
+
 FloatArray = npt.NDArray[np.float64]
 
 _DROP = 0
 _COLLAPSE = 1
-_EPS = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,61 +53,6 @@ class SimplifyLimits:
     bounds: tuple[float, float] | None = None
 
 
-class _Ring:
-    """A ring as a doubly linked list over fixed slots, so moves are O(1).
-
-    Scalar geometry runs on Python floats (``x``, ``y``): numpy is slow on
-    single numbers. ``seg`` (n, 4) holds each live slot's outgoing edge
-    (x0, y0, x1, y1) and ``pts`` (n, 2) each live slot's position for the
-    vectorised crossing tests; dead slots are NaN there, so those tests skip
-    them without masking.
-    """
-
-    def __init__(self, points: FloatArray) -> None:
-        n = len(points)
-        self.x: list[float] = points[:, 0].astype(float).tolist()
-        self.y: list[float] = points[:, 1].astype(float).tolist()
-        self.nxt = [(k + 1) % n for k in range(n)]
-        self.prv = [(k - 1) % n for k in range(n)]
-        self.alive = [True] * n
-        self.stamp = [0] * n
-        self.count = n
-        self.pts = points.astype(np.float64).copy()
-        self.seg = np.concatenate([self.pts, np.roll(self.pts, -1, axis=0)], axis=1)
-
-    def cross(self, a: int, b: int, c: int) -> float:
-        """Twice the signed area of triangle (a, b, c), by slot."""
-        x, y = self.x, self.y
-        return (x[b] - x[a]) * (y[c] - y[a]) - (y[b] - y[a]) * (x[c] - x[a])
-
-    def unlink(self, dead: int, before: int, after: int) -> None:
-        """Remove slot ``dead``; ``before`` now links straight to ``after``."""
-        self.nxt[before], self.prv[after] = after, before
-        self.alive[dead] = False
-        self.count -= 1
-        self.pts[dead] = np.nan
-        self.seg[dead] = np.nan
-        self.seg[before, 2:] = (self.x[after], self.y[after])
-
-    def move(self, slot: int, x: float, y: float) -> None:
-        self.x[slot], self.y[slot] = x, y
-        self.pts[slot] = (x, y)
-        self.seg[slot, :2] = (x, y)
-        self.seg[self.prv[slot], 2:] = (x, y)
-
-    def point(self, slot: int) -> FloatArray:
-        return np.array([self.x[slot], self.y[slot]])
-
-    def points(self) -> FloatArray:
-        start = self.alive.index(True)
-        order = [start]
-        k = self.nxt[start]
-        while k != start:
-            order.append(k)
-            k = self.nxt[k]
-        return np.array([[self.x[k], self.y[k]] for k in order], dtype=np.float64)
-
-
 def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
     """Simplify a (n, 2) ring by outward-only moves; returns (k, 2), 3 <= k <= n.
 
@@ -114,7 +61,7 @@ def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
     """
     if len(points) <= 3:
         return points.copy()
-    ring = _Ring(points)
+    ring = Ring(points)
     heap: list[tuple[float, int, int, int]] = []
     for i in range(len(points)):
         _push_moves(ring, i, limits, heap)
@@ -133,7 +80,7 @@ def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
 
 
 def _push_moves(
-    ring: _Ring, i: int, limits: SimplifyLimits, heap: list[tuple[float, int, int, int]]
+    ring: Ring, i: int, limits: SimplifyLimits, heap: list[tuple[float, int, int, int]]
 ) -> None:
     if ring.count <= 3:
         return
@@ -156,7 +103,7 @@ def _push_moves(
             heapq.heappush(heap, (max(area, 0.0), i, _COLLAPSE, ring.stamp[i]))
 
 
-def _collapse_point(ring: _Ring, i: int) -> tuple[float, float] | None:
+def _collapse_point(ring: Ring, i: int) -> tuple[float, float] | None:
     """Where the edges before ``i`` and after ``next(i)`` meet ahead of both, else None."""
     j = ring.nxt[i]
     p, q = ring.prv[i], ring.nxt[j]
@@ -176,14 +123,15 @@ def _collapse_point(ring: _Ring, i: int) -> tuple[float, float] | None:
     return x[i] + t * dax, y[i] + t * day
 
 
-def _apply(ring: _Ring, i: int, move: int, limits: SimplifyLimits) -> list[int]:
+def _apply(ring: Ring, i: int, move: int, limits: SimplifyLimits) -> list[int]:
     """Apply a move if it keeps the ring simple and in bounds; return slots whose moves changed."""
     p, n = ring.prv[i], ring.nxt[i]
+    x, y = ring.x, ring.y
     if move == _DROP:
         if ring.cross(p, i, n) > _EPS:
             return []
-        tri = np.array([[ring.x[p], ring.y[p]], [ring.x[i], ring.y[i]], [ring.x[n], ring.y[n]]])
-        if not _is_clear(ring, [(p, n)], None, tri, skip={p, i, n}):
+        tri = [(x[p], y[p]), (x[i], y[i]), (x[n], y[n])]
+        if not _is_clear(ring, [(tri[0], tri[2])], tri, skip={p, i, n}):
             return []
         ring.unlink(i, p, n)
         # drops at p and n, collapses of the edges into p, out of p and out of n
@@ -198,9 +146,9 @@ def _apply(ring: _Ring, i: int, move: int, limits: SimplifyLimits) -> list[int]:
             return []
         mx, my = min(max(mx, 0.0), w), min(max(my, 0.0), h)
     j, q = n, ring.nxt[n]
-    new_point = np.array([mx, my])
-    tri = np.array([[ring.x[i], ring.y[i]], [mx, my], [ring.x[j], ring.y[j]]])
-    if not _is_clear(ring, [(p, -1), (-1, q)], new_point, tri, skip={p, i, j, q}):
+    new = (mx, my)
+    tri = [(x[i], y[i]), new, (x[j], y[j])]
+    if not _is_clear(ring, [((x[p], y[p]), new), (new, (x[q], y[q]))], tri, skip={p, i, j, q}):
         return []
     ring.move(i, mx, my)
     ring.unlink(j, i, q)
@@ -209,28 +157,23 @@ def _apply(ring: _Ring, i: int, move: int, limits: SimplifyLimits) -> list[int]:
 
 
 def _is_clear(
-    ring: _Ring,
-    new_edges: list[tuple[int, int]],
-    new_point: FloatArray | None,
-    added: FloatArray,
+    ring: Ring,
+    new_edges: list[tuple[tuple[float, float], tuple[float, float]]],
+    added: list[tuple[float, float]],
     skip: set[int],
 ) -> bool:
     """True if the new edges cross no other edge and the added triangle holds no other vertex.
 
-    ``new_edges`` name slots; -1 stands for ``new_point``.
     ``skip``: slots whose outgoing edges are replaced or adjacent to the new ones, and
     whose positions are corners of the added triangle; the edge ending at the first
     of them is adjacent too and is skipped by ``prv``.
     """
     first = next((k for k in skip if ring.prv[k] not in skip), None)
     skip_edges = skip if first is None else skip | {ring.prv[first]}
-    for a_slot, b_slot in new_edges:
-        a = ring.point(a_slot) if a_slot >= 0 else new_point
-        b = ring.point(b_slot) if b_slot >= 0 else new_point
-        assert a is not None and b is not None
-        if _any_crossing(a, b, ring.seg, skip_edges):
+    for a, b in new_edges:
+        if ring.crosses(a, b, skip_edges):
             return False
-    return not _any_inside(added, ring.pts, skip)
+    return not ring.holds_vertex(added, skip)
 
 
 def _orient(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
@@ -241,76 +184,58 @@ def _orient(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     )
 
 
-def _any_crossing(a: FloatArray, b: FloatArray, seg: FloatArray, skip: set[int]) -> bool:
-    """Does segment a-b touch or cross any live edge (rows of ``seg``) not in ``skip``?
-
-    Conservative: touching and collinear overlap count as crossing.
-    """
-    lo = np.minimum(a, b) - 1e-7
-    hi = np.maximum(a, b) + 1e-7
-    x0, y0, x1, y1 = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
-    near = np.flatnonzero(
-        ((x0 >= lo[0]) | (x1 >= lo[0]))
-        & ((x0 <= hi[0]) | (x1 <= hi[0]))
-        & ((y0 >= lo[1]) | (y1 >= lo[1]))
-        & ((y0 <= hi[1]) | (y1 <= hi[1]))
-    )
-    near = np.asarray([k for k in near.tolist() if k not in skip], dtype=np.int64)
-    if near.size == 0:
-        return False
-    c, d = seg[near, :2], seg[near, 2:]
-    d1 = _orient(c, d, a)
-    d2 = _orient(c, d, b)
-    d3 = _orient(a, b, c)
-    d4 = _orient(a, b, d)
-    return bool(((d1 * d2 <= _EPS) & (d3 * d4 <= _EPS)).any())
-
-
-def _any_inside(tri: FloatArray, pts: FloatArray, skip: set[int]) -> bool:
-    """Does any live point (rows of ``pts``) outside ``skip`` lie inside or on the triangle?"""
-    lo, hi = tri.min(axis=0) - 1e-7, tri.max(axis=0) + 1e-7
-    x, y = pts[:, 0], pts[:, 1]
-    near = np.flatnonzero((x >= lo[0]) & (x <= hi[0]) & (y >= lo[1]) & (y <= hi[1]))
-    near = np.asarray([k for k in near.tolist() if k not in skip], dtype=np.int64)
-    if near.size == 0:
-        return False
-    points = pts[near]
-    s1 = _orient(tri[0], tri[1], points)
-    s2 = _orient(tri[1], tri[2], points)
-    s3 = _orient(tri[2], tri[0], points)
-    pos = (s1 >= -_EPS) & (s2 >= -_EPS) & (s3 >= -_EPS)
-    neg = (s1 <= _EPS) & (s2 <= _EPS) & (s3 <= _EPS)
-    return bool((pos | neg).any())
+_PAIRWISE_MAX = 400
+"""Outlines with at most this many edges are tested all pairs at once (numpy), longer
+ones edge by edge against the edges near it."""
 
 
 def outline_problem(points: FloatArray, segments: npt.NDArray[np.int32]) -> str | None:
     """Why the outline made of ``segments`` (k, 2) over ``points`` (n, 2) is not simple,
     or None: a repeated vertex, or two edges that touch or cross other than at a
-    shared end. Edges are tested against nearby edges only (bounding boxes first)."""
+    shared end. Only edges whose bounding boxes meet are tested."""
     _, counts = np.unique(points, axis=0, return_counts=True)
     if (counts > 1).any():
         return "visits the same point twice"
     a, b = points[segments[:, 0]], points[segments[:, 1]]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    for i in range(len(segments)):
-        near = np.flatnonzero(
-            (hi[:, 0] >= lo[i, 0])
-            & (lo[:, 0] <= hi[i, 0])
-            & (hi[:, 1] >= lo[i, 1])
-            & (lo[:, 1] <= hi[i, 1])
+    if len(segments) <= _PAIRWISE_MAX:
+        i, j = np.triu_indices(len(segments), 1)
+        meet = (
+            (hi[j, 0] >= lo[i, 0])
+            & (lo[j, 0] <= hi[i, 0])
+            & (hi[j, 1] >= lo[i, 1])
+            & (lo[j, 1] <= hi[i, 1])
         )
-        near = near[near > i]
-        shares = (segments[near] == segments[i, 0]).any(axis=1) | (
-            segments[near] == segments[i, 1]
+        i, j = i[meet], j[meet]
+        si, sj = segments[i], segments[j]
+        shares = (sj == si[:, :1]).any(axis=1) | (sj == si[:, 1:]).any(axis=1)
+        i, j = i[~shares], j[~shares]
+        return _crossing(a[j], b[j], a[i], b[i])
+    for k in range(len(segments)):
+        near = np.flatnonzero(
+            (hi[:, 0] >= lo[k, 0])
+            & (lo[:, 0] <= hi[k, 0])
+            & (hi[:, 1] >= lo[k, 1])
+            & (lo[:, 1] <= hi[k, 1])
+        )
+        near = near[near > k]
+        shares = (segments[near] == segments[k, 0]).any(axis=1) | (
+            segments[near] == segments[k, 1]
         ).any(axis=1)
         near = near[~shares]
-        if near.size == 0:
-            continue
-        c, d = a[near], b[near]
-        d1, d2 = _orient(c, d, a[i]), _orient(c, d, b[i])
-        d3, d4 = _orient(a[i], b[i], c), _orient(a[i], b[i], d)
-        if ((d1 * d2 <= 0) & (d3 * d4 <= 0)).any():
+        if near.size and _crossing(a[near], b[near], a[k], b[k]):
             return "crosses or touches itself"
+    return None
+
+
+def _crossing(c: FloatArray, d: FloatArray, a: FloatArray, b: FloatArray) -> str | None:
+    """ "crosses or touches itself" if any segment c-d touches or crosses its a-b, else None."""
+    if c.size == 0:
+        return None
+    d1, d2 = _orient(c, d, a), _orient(c, d, b)
+    d3, d4 = _orient(a, b, c), _orient(a, b, d)
+    if ((d1 * d2 <= 0) & (d3 * d4 <= 0)).any():
+        return "crosses or touches itself"
     return None
 
 
