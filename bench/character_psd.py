@@ -58,7 +58,7 @@ def build(path: Path, root: Path | None = None) -> Path:
     places, height = layout([im.size for im in images])
     psd = PSDImage.new("RGB", (WIDTH, height), color=(255, 255, 255))
     for file, image, (left, top) in zip(files, images, places, strict=True):
-        psd.create_pixel_layer(image, name=file.stem.split("__")[-1], top=top, left=left)
+        psd.create_pixel_layer(image, name=file.stem.replace("__", "-"), top=top, left=left)
     buffer = BytesIO()
     psd.save(buffer)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -160,4 +160,6 @@ def test_write_png_leaves_no_temporary_file_and_keeps_the_old_file_on_failure(
 
 def test_write_png_refuses_arrays_of_another_shape(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="uint8"):
-        write_png(tmp_path / "x.png", np.zeros((2, 2, 3), dtype=np.uint8))
+        write_png(tmp_path / "x.png", np.zeros((2, 2, 2), dtype=np.uint8))
+    with pytest.raises(ValueError, match="uint8"):
+        write_png(tmp_path / "x.png", np.zeros((2, 2, 4), dtype=np.float32))

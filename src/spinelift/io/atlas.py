@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -217,29 +218,50 @@ def _check_region_names(names: list[str]) -> None:
 
 def _bleed(rgba: RgbaArray, steps: int) -> RgbaArray:
     """Fully transparent pixels take the mean colour of their already coloured 8-neighbours,
-    ``steps`` rings deep; alpha never changes."""
-    out = rgba.copy()
-    known = out[:, :, 3] > 0
-    colour = out[:, :, :3].astype(np.float64)
+    ``steps`` rings deep; alpha never changes.
+
+    Each ring is worked out only where it grows (the transparent pixels next to coloured
+    ones), adding the neighbours in a fixed order, so the result is the same, bit for bit,
+    as summing shifted copies of the whole image, at a fraction of the cost.
+    """
+    known = rgba[:, :, 3] > 0
+    if known.all() or not known.any():
+        return rgba.copy()
+    h, w = known.shape
+    stride = w + 2  # one transparent pixel around everything: every neighbour is in range
+    source = np.zeros((h + 2, stride, 3), dtype=np.uint8)
+    source[1:-1, 1:-1] = rgba[:, :, :3]
+    painted = np.zeros((h + 2, stride), dtype=bool)
+    painted[1:-1, 1:-1] = known
+    seen = painted.copy()
+    grown = np.zeros((h + 2, stride, 3), dtype=np.float64)  # the colours given so far
+    flat_source, flat_grown = source.reshape(-1, 3), grown.reshape(-1, 3)
+    flat_painted, flat_seen = painted.reshape(-1), seen.reshape(-1)
+    offsets = [dy * stride + dx for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
+    rings: list[npt.NDArray[np.intp]] = []
+    kernel = np.ones((3, 3), dtype=np.uint8)
     for _ in range(steps):
-        if known.all() or not known.any():
+        inner = np.ascontiguousarray(seen[1:-1, 1:-1])
+        if inner.all():
             break
-        total = np.zeros_like(colour)
-        count = np.zeros(known.shape, dtype=np.float64)
-        padded_c = np.pad(colour * known[:, :, None], ((1, 1), (1, 1), (0, 0)))
-        padded_k = np.pad(known.astype(np.float64), 1)
-        h, w = known.shape
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                if dy or dx:
-                    total += padded_c[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-                    count += padded_k[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-        grow = ~known & (count > 0)
-        colour[grow] = total[grow] / count[grow][:, None]
-        known = known | grow
-    out[:, :, :3] = np.where(
-        (out[:, :, 3] == 0)[:, :, None], np.round(colour).astype(np.uint8), out[:, :, :3]
-    )
+        ring = cv2.dilate(inner.view(np.uint8), kernel).view(bool) & ~inner
+        ys, xs = np.nonzero(ring)
+        at = (ys + 1) * stride + (xs + 1)
+        total = np.zeros((at.size, 3), dtype=np.float64)
+        count = np.zeros(at.size, dtype=np.float64)
+        for offset in offsets:  # the order of the sum is fixed: the same bits every time
+            near = at + offset
+            k = flat_seen[near].astype(np.float64)
+            colour = np.where(flat_painted[near][:, None], flat_source[near], flat_grown[near])
+            total += colour * k[:, None]
+            count += k
+        flat_grown[at] = total / count[:, None]
+        flat_seen[at] = True
+        rings.append(at)
+    out = rgba.copy()
+    for at in rings:
+        ys, xs = np.divmod(at, stride)
+        out[ys - 1, xs - 1, :3] = np.round(flat_grown[at]).astype(np.uint8)
     return out
 
 

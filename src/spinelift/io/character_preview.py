@@ -39,21 +39,24 @@ def render_character_preview(
     max_side: int = 1600,
     style: PreviewStyle = DEFAULT_STYLE,
 ) -> npt.NDArray[np.uint8]:
-    """(H', W', 4) uint8 opaque: visible layers alpha-composited bottom to top over a
+    """(H', W', 3) uint8 RGB: visible layers alpha-composited bottom to top over a
     checkerboard, then each mesh drawn over. ``canvas_size`` is (width, height); the
-    picture is scaled down to fit ``max_side`` (never up past 2x)."""
+    picture is scaled down to fit ``max_side`` (never up past 2x).
+
+    Drawn in 8 bits, one layer's box at a time, so it costs about one picture's worth
+    of memory whatever the number of layers.
+    """
     width, height = canvas_size
     factor = min(2.0, max_side / max(width, height, 1))
     out_w, out_h = max(1, round(width * factor)), max(1, round(height * factor))
-    canvas = _checkerboard(out_w, out_h, style).astype(np.float32)
+    picture = _checkerboard(out_w, out_h, style)
     for layer in layers:
         if layer.visible:
-            _compose(canvas, layer, factor)
-    picture = np.ascontiguousarray((canvas + 0.5).astype(np.uint8))
+            _compose(picture, layer, factor)
     for layer in layers:
         if layer.mesh is not None and layer.visible:
             _draw_mesh(picture, layer, factor, style)
-    return np.asarray(cv2.cvtColor(picture, cv2.COLOR_RGB2RGBA), dtype=np.uint8)
+    return picture
 
 
 def _checkerboard(width: int, height: int, style: PreviewStyle) -> npt.NDArray[np.uint8]:
@@ -67,20 +70,22 @@ def _checkerboard(width: int, height: int, style: PreviewStyle) -> npt.NDArray[n
     return np.ascontiguousarray(np.tile(tile, reps)[:height, :width])
 
 
-def _compose(canvas: npt.NDArray[np.float32], layer: PlacedMesh, factor: float) -> None:
+def _compose(picture: npt.NDArray[np.uint8], layer: PlacedMesh, factor: float) -> None:
+    """Blend ``layer`` (scaled by ``factor``) over ``picture`` in place, inside its box."""
     h, w = layer.rgba.shape[:2]
     x0, y0 = round(layer.left * factor), round(layer.top * factor)
     sw, sh = max(1, round(w * factor)), max(1, round(h * factor))
-    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
-    scaled = cv2.resize(layer.rgba, (sw, sh), interpolation=interpolation).astype(np.float32)
-    ch, cw = canvas.shape[:2]
+    ch, cw = picture.shape[:2]
     cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(cw, x0 + sw), min(ch, y0 + sh)
     if cx0 >= cx1 or cy0 >= cy1:
         return
-    part = scaled[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
-    alpha = part[..., 3:4] / 255.0 * layer.opacity
-    region = canvas[cy0:cy1, cx0:cx1]
-    region[...] = part[..., :3] * alpha + region * (1.0 - alpha)
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    scaled = cv2.resize(layer.rgba, (sw, sh), interpolation=interpolation)
+    part = scaled[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0].astype(np.float32)
+    alpha = part[..., 3:4] * (max(0.0, min(1.0, layer.opacity)) / 255.0)
+    region = picture[cy0:cy1, cx0:cx1]
+    mixed = part[..., :3] * alpha + region.astype(np.float32) * (1.0 - alpha)
+    region[...] = (mixed + 0.5).astype(np.uint8)
 
 
 def _draw_mesh(

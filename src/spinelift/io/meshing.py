@@ -2,17 +2,30 @@
 
 Triangle and the simplifier hold the GIL, so layers are meshed in processes,
 never threads. Results come back in layer order whatever order the workers
-finish in, so exports stay deterministic. A layer that fails records its
+finish in, so exports stay deterministic (a mesh depends only on its pixels and
+settings, never on which process made it). A layer that fails records its
 error; the others go on.
+
+When processes pay: starting one costs its start-up, counted here. Forked
+workers (Linux, and only while this process runs no other thread, since a fork
+copies no thread) start in milliseconds with every module already imported, so
+a document of a few hundred thousand pixels is worth them; spawned ones
+(forkserver/spawn: macOS, Windows, or a threaded caller) import numpy, OpenCV
+and Triangle afresh, about a third of a second each, so only large documents
+use them. The calling process meshes too: workers take the layers largest
+first, this process the smallest from the other end, until they meet.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +78,23 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+FORK_MIN_PIXELS = 200_000
+"""below this many pixels in all, forked workers cost more than they save"""
+SPAWN_MIN_PIXELS = 4_000_000
+"""the same for spawned workers, which import the engine's libraries afresh"""
+
+
+def process_context() -> tuple[BaseContext, int]:
+    """The start method worker processes use here, and the pixels a document needs for
+    them to pay: fork when available and this process runs no other thread, else the
+    platform's safe method (forkserver on Linux, spawn elsewhere)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork"), FORK_MIN_PIXELS
+    safe = "forkserver" if "forkserver" in methods else "spawn"
+    return multiprocessing.get_context(safe), SPAWN_MIN_PIXELS
+
+
 def mesh_all(
     jobs: Sequence[MeshJob],
     *,
@@ -74,27 +104,56 @@ def mesh_all(
 ) -> list[MeshOutcome]:
     """Mesh every job; returns outcomes in job order.
 
-    ``workers``: processes to use (default: one per core); 1, or a handful of
-    small jobs, runs in this process, which is faster than starting a pool.
+    ``workers``: processes meshing at once, this one included (default: one per core).
+    1, a single job, or too few pixels for extra processes to pay (see
+    :func:`process_context`) meshes everything in this process.
     """
-    count = workers or default_workers()
     total = len(jobs)
-    pixels = sum(int(j.rgba.shape[0]) * int(j.rgba.shape[1]) for j in jobs)
-    if count <= 1 or total <= 1 or pixels < 2_000_000:
+    count = min(workers or default_workers(), total)
+    pixels = [int(j.rgba.shape[0]) * int(j.rgba.shape[1]) for j in jobs]
+    context, min_pixels = process_context()
+    if count <= 1 or sum(pixels) < min_pixels:
         outcomes = []
         for k, job in enumerate(jobs, 1):
             outcomes.append(run_job(job, max_dimension))
             if progress is not None:
                 progress(k, total, job.name)
         return outcomes
+    return _mesh_shared(jobs, pixels, count, context, max_dimension, progress)
+
+
+def _mesh_shared(
+    jobs: Sequence[MeshJob],
+    pixels: list[int],
+    count: int,
+    context: BaseContext,
+    max_dimension: int,
+    progress: LayerProgress | None,
+) -> list[MeshOutcome]:
+    """``count - 1`` worker processes take the jobs largest first; this process takes the
+    smallest ones from the other end (a queued job it cancels is never sent), until the
+    two meet; then it collects what the workers made."""
+    total = len(jobs)
+    order = sorted(range(total), key=lambda i: (-pixels[i], i))
     results: list[MeshOutcome | None] = [None] * total
-    with ProcessPoolExecutor(max_workers=min(count, total)) as pool:
-        futures: dict[Future[MeshOutcome], int] = {
-            pool.submit(run_job, job, max_dimension): i for i, job in enumerate(jobs)
-        }
-        for done, future in enumerate(as_completed(futures), 1):
-            i = futures[future]
-            results[i] = future.result()
-            if progress is not None:
-                progress(done, total, jobs[i].name)
+    done = 0
+
+    def finished(i: int, outcome: MeshOutcome) -> None:
+        nonlocal done
+        results[i] = outcome
+        done += 1
+        if progress is not None:
+            progress(done, total, jobs[i].name)
+
+    with ProcessPoolExecutor(max_workers=count - 1, mp_context=context) as pool:
+        futures: list[tuple[int, Future[MeshOutcome]]] = [
+            (i, pool.submit(run_job, jobs[i], max_dimension)) for i in order
+        ]
+        taken = len(futures)
+        while taken > 0 and futures[taken - 1][1].cancel():
+            taken -= 1
+            i = futures[taken][0]
+            finished(i, run_job(jobs[i], max_dimension))
+        for i, future in futures[:taken]:
+            finished(i, future.result())
     return [r for r in results if r is not None]
