@@ -1,8 +1,8 @@
 """Interior vertices where bones bend the art: a Mesh re-triangulated for deformation.
 
 :func:`add_bone_vertices` keeps the mesh's outline exactly (hull and holes: the same
-vertices in the same order, no vertex added on them, so coverage is unchanged) and puts
-interior vertices
+polygons, their vertices in the same order, with vertices added only ON long edges so the
+triangles along them are well shaped; coverage is unchanged) and puts interior vertices
 
 * along every bone segment that crosses the art, twice as dense as elsewhere;
 * around every joint (a segment end inside the art): a ring across the bone, where the
@@ -67,7 +67,8 @@ def add_bone_vertices(
     space (a zero-length bone is a point: it gets a joint ring when inside the art).
     ``spacing``: lattice spacing in pixels (default sqrt(area) / 7, at least 4 px).
     ``max_interior`` caps the interior vertices (the spacing grows until it fits).
-    The outline vertices keep their positions and order (hull first).
+    The outline keeps its vertices, in order (hull first); edges longer than the
+    spacing get evenly spaced vertices on them, so the outline is the same polygon.
     """
     rings = outline_rings(mesh)
     hull = rings[0]
@@ -75,6 +76,9 @@ def add_bone_vertices(
     if spacing is None:
         spacing = max(4.0, math.sqrt(max(area, 1.0)) / DEFAULT_DIVISIONS)
     contours = [r.astype(np.float32).reshape(-1, 1, 2) for r in rings]
+    # long outline edges get vertices on them (the outline itself is unchanged), so the
+    # triangles along them are not slivers
+    rings = [_subdivide(r, spacing) for r in rings]
     points = _candidates(hull, segments, spacing)
     kept = _keep_inside(points, contours, spacing / 3.0)
     kept = _thin(kept, spacing * 0.45)
@@ -106,6 +110,16 @@ def add_bone_vertices(
         height=mesh.height,
         stats=mesh.stats,
     )
+
+
+def _subdivide(ring: FloatArray, spacing: float) -> FloatArray:
+    """``ring`` with evenly spaced points added on every edge longer than ``spacing``."""
+    out = []
+    for a, b in zip(ring, np.roll(ring, -1, axis=0), strict=True):
+        pieces = max(1, math.ceil(float(np.hypot(*(b - a))) / spacing))
+        t = np.arange(pieces)[:, None] / pieces
+        out.append(a + t * (b - a))
+    return np.concatenate(out)
 
 
 def _candidates(hull: FloatArray, segments: FloatArray, spacing: float) -> FloatArray:
