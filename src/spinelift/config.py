@@ -48,12 +48,12 @@ SPINELIFT_LOG_LEVEL               INFO                      log level of SpineLi
 SPINELIFT_LOG_FORMAT              auto                      json, text, or auto (text when stderr is
                                                             a terminal, JSON lines otherwise); every
                                                             line (Dramatiq's, uvicorn's) follows it
-SPINELIFT_JOB_STALE_AFTER         30                        seconds without a heartbeat before a
+SPINELIFT_JOB_STALE_AFTER         6                         seconds without a heartbeat before a
                                                             running job's worker is presumed lost
                                                             (the job is queued and sent again)
-SPINELIFT_CLEANUP_INTERVAL        10                        seconds between two recovery passes of
+SPINELIFT_CLEANUP_INTERVAL        1                         seconds between two recovery passes of
                                                             the workers (one at a time per Redis)
-SPINELIFT_BROKER_HEARTBEAT_TIMEOUT 15                       seconds of silence before Dramatiq
+SPINELIFT_BROKER_HEARTBEAT_TIMEOUT 6                        seconds of silence before Dramatiq
                                                             treats a worker as dead and requeues
                                                             its unacknowledged messages
 SPINELIFT_URL_ALLOW_HOSTS         (empty)                   hosts (comma-separated) image_url and
@@ -111,11 +111,11 @@ class AppSettings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
     """``json`` lines, ``text`` lines, or ``auto``: text on a terminal, JSON otherwise"""
-    job_stale_after: float = Field(default=30.0, gt=0)
+    job_stale_after: float = Field(default=6.0, gt=0)
     """seconds without a heartbeat after which a running job's worker is presumed lost"""
-    cleanup_interval: float = Field(default=10.0, gt=0)
+    cleanup_interval: float = Field(default=1.0, gt=0)
     """seconds between two recovery passes (lost messages, lost workers) of the workers"""
-    broker_heartbeat_timeout: float = Field(default=15.0, gt=0)
+    broker_heartbeat_timeout: float = Field(default=6.0, gt=0)
     """seconds of silence after which Dramatiq requeues a worker's unacknowledged messages"""
     callback_secret: str | None = None
     """HMAC key of progress callbacks: the mesh service signs with it, the web app checks"""
