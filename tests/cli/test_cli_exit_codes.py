@@ -166,3 +166,16 @@ def test_the_help_tables_are_written_from_the_table() -> None:
     for code in (ExitCode.OK, ExitCode.BAD_INPUT, ExitCode.INTERNAL, ExitCode.UNAVAILABLE):
         assert f"\n  {int(code):<4} " in SERVER_EPILOG
     assert "\n  1 " not in SERVER_EPILOG  # no per-image codes for servers
+
+
+@pytest.mark.parametrize(
+    "command", ["convert", "mesh", "worker", "mesh-service", "serve", "db", "db upgrade"]
+)
+def test_every_help_reads_as_plain_text_with_real_defaults(command: str, capsys: Capture) -> None:
+    assert main([*command.split(), "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "``" not in text and "MeshSettings" not in text
+    assert "[default" not in text  # one way to write defaults: "(default: X)"
+    assert "[default: SPINELIFT" not in text and "(default: SPINELIFT" not in text
+    if command in ("worker", "mesh-service", "serve"):
+        assert "layers or images" not in text  # no per-image exit codes on servers

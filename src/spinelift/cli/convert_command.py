@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--spine-version",
         default=DEFAULT_SPINE_VERSION,
         choices=sorted(SPINE_VERSIONS),
-        help="Spine version of the JSON [4.2]",
+        help="Spine version of the JSON (default: 4.2)",
     )
     parser.add_argument(
         "--loose-images",
@@ -79,35 +79,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=int,
         default=2048,
         metavar="PX",
-        help="largest atlas page side [2048]",
+        help="largest atlas page side (default: 2048)",
     )
     parser.add_argument(
         "--atlas-padding",
         type=int,
         default=2,
         metavar="PX",
-        help="transparent pixels between atlas regions [2]",
+        help="transparent pixels between atlas regions (default: 2)",
     )
     parser.add_argument(
         "--image-padding",
         type=int,
         default=2,
         metavar="PX",
-        help="transparent pixels added around each layer image [2]",
+        help="transparent pixels added around each layer image (default: 2)",
     )
     parser.add_argument(
         "--origin",
         choices=[o.value for o in Origin],
         default=Origin.BOTTOM_CENTER.value,
         help="canvas point of the skeleton origin when the PSD has no [origin] layer "
-        "or guides [bottom-center]",
+        "or guides (default: bottom-center)",
     )
     parser.add_argument(
         "--scale",
         type=float,
         default=1.0,
         help="resample every image by this (times a layer's [scale:X]); the skeleton is "
-        "in scaled pixels [1.0]",
+        "in scaled pixels (default: 1.0)",
     )
     parser.add_argument(
         "--no-trim",
@@ -126,14 +126,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=int,
         default=None,
         metavar="N",
-        help="worker processes for meshing [one per core]",
+        help="worker processes for meshing (default: one per core)",
     )
     parser.add_argument(
         "--max-dimension",
         type=int,
         default=4096,
         metavar="PX",
-        help="refuse layers wider or taller than this [4096]",
+        help="refuse layers wider or taller than this (default: 4096)",
     )
     parser.add_argument("--json", action="store_true", help="print a JSON report instead")
     add_settings_arguments(parser)

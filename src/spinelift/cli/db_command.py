@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from spinelift.cli.exit_codes import EPILOG, ExitCode
+from spinelift.cli.exit_codes import EPILOG, ExitCode, plain_text
 from spinelift.config import ServiceSettings
 from spinelift.errors import StorageError
 
@@ -23,21 +23,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "db",
         help="create or migrate the web app's database",
-        description=__doc__,
+        description=plain_text(__doc__),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
     upgrade = actions.add_parser("upgrade", help="migrate the database to the newest schema")
     upgrade.add_argument(
-        "--revision", default="head", metavar="REV", help="target revision [default: head]"
+        "--revision", default="head", metavar="REV", help="target revision (default: head)"
     )
     current = actions.add_parser("current", help="print the database's schema revision")
     for action in (upgrade, current):
         action.add_argument(
             "--database-url",
             metavar="URL",
-            help="SQLAlchemy URL [default: $DATABASE_URL or sqlite in the data dir]",
+            help="SQLAlchemy URL (default: $DATABASE_URL or sqlite in the data dir)",
         )
     upgrade.set_defaults(handler=run_upgrade)
     current.set_defaults(handler=run_current)

@@ -133,3 +133,8 @@ def exit_code_for_codes(codes: Iterable[str | None]) -> ExitCode:
     if found & INPUT_CODES:
         return ExitCode.BAD_INPUT
     return ExitCode.ITEMS_FAILED if found else ExitCode.OK
+
+
+def plain_text(doc: str | None) -> str:
+    """A module docstring as ``--help`` text: reStructuredText's double backticks removed."""
+    return (doc or "").replace("``", "")

@@ -102,7 +102,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_positive_int,
         default=4096,
         metavar="PX",
-        help="refuse images wider or taller than this [default: 4096]",
+        help="refuse images wider or taller than this (default: 4096)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print one machine-readable JSON summary on stdout"

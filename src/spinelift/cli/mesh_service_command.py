@@ -14,7 +14,7 @@ import argparse
 import os
 import secrets
 
-from spinelift.cli.exit_codes import SERVER_EPILOG, ExitCode
+from spinelift.cli.exit_codes import SERVER_EPILOG, ExitCode, plain_text
 from spinelift.cli.stack import (
     add_stack_arguments,
     check_counts,
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "mesh-service",
         help="run the mesh service API with its broker and workers",
-        description=__doc__,
+        description=plain_text(__doc__),
         epilog=SERVER_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -18,7 +18,7 @@ import ctypes
 import os
 from typing import Any
 
-from spinelift.cli.exit_codes import SERVER_EPILOG, ExitCode
+from spinelift.cli.exit_codes import SERVER_EPILOG, ExitCode, plain_text
 from spinelift.cli.stack import (
     add_stack_arguments,
     check_counts,
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "serve",
         help="run the web app with its database, broker and workers",
-        description=__doc__,
+        description=plain_text(__doc__),
         epilog=SERVER_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

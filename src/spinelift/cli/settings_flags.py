@@ -41,7 +41,7 @@ _PREFIX = "setting_"
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--settings FILE`` and one ``--kebab-name`` flag per MeshSettings field."""
     group = parser.add_argument_group(
-        "mesh settings", "defaults < --settings FILE < these flags; see MeshSettings"
+        "mesh settings", "precedence: the defaults below < --settings FILE < these flags"
     )
     group.add_argument(
         "--settings",
@@ -53,7 +53,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     for f in fields(MeshSettings):
         default = getattr(defaults, f.name)
         flag = "--" + f.name.replace("_", "-")
-        text = f"{HELP.get(f.name, f.name)} [default: {_show(default)}]"
+        text = f"{HELP.get(f.name, f.name)} (default: {_show(default)})"
         dest = _PREFIX + f.name
         if isinstance(default, bool):
             group.add_argument(

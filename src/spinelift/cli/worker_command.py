@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from spinelift.cli.exit_codes import SERVER_EPILOG, ExitCode
+from spinelift.cli.exit_codes import SERVER_EPILOG, ExitCode, plain_text
 from spinelift.config import ServiceSettings
 from spinelift.errors import InvalidParametersError
 
@@ -23,13 +23,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "worker",
         help="run job worker processes (Dramatiq on Redis)",
-        description=__doc__,
+        description=plain_text(__doc__),
         epilog=SERVER_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_worker_arguments(parser, default_processes=os.cpu_count() or 1)
     parser.add_argument(
-        "--redis-url", metavar="URL", help="Redis URL (default: SPINELIFT_REDIS_URL or REDIS_URL)"
+        "--redis-url", metavar="URL", help="Redis URL; without it, SPINELIFT_REDIS_URL or REDIS_URL"
     )
     parser.add_argument(
         "--jobs",
