@@ -2,7 +2,7 @@
 // Plays a skeleton JSON with the official spine-core 4.2 runtime, without any image: every
 // region is a unit texture region (uvs are then the attachments' own region uvs).
 //
-//   node rig_play.mjs RIGGED.json [ORIGINAL.json] [--fps 10]
+//   node rig_play.mjs RIGGED.json [ORIGINAL.json] [--fps 10] [--bones]
 //
 // Prints one JSON object:
 //   animations: {name: {frames, vertices, nonFinite}}: every animation applied at --fps
@@ -10,6 +10,9 @@
 //   setup (with ORIGINAL): {"skin/slot/attachment": maxError}: in the setup pose, for each
 //     attachment that is a region or unweighted mesh in ORIGINAL and a mesh in RIGGED, the
 //     largest distance between a RIGGED vertex and where ORIGINAL draws the same texel (uv).
+//   bones (with --bones): {name: [a, b, worldX, c, d, worldY]}: each bone's setup-pose world
+//     transform from its local transform alone (Bone.updateWorldTransform, parents first,
+//     no constraint applied).
 // Exit 1 with the runtime's message when it refuses the skeleton.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -140,15 +143,26 @@ function setupErrors(rigged, original) {
 }
 
 const args = process.argv.slice(2);
-let fps = 10;
+let fps = 10, bones = false;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--fps") fps = Number(args[++i]);
+  else if (args[i] === "--bones") bones = true;
   else files.push(args[i]);
 }
 try {
   const rigged = load(files[0]);
-  const result = { animations: play(rigged, fps) };
+  const result = {};
+  if (bones) {
+    const posed = load(files[0]);
+    posed.setToSetupPose();
+    result.bones = {};
+    for (const bone of posed.bones) {
+      bone.updateWorldTransform();
+      result.bones[bone.data.name] = [bone.a, bone.b, bone.worldX, bone.c, bone.d, bone.worldY];
+    }
+  }
+  result.animations = play(rigged, fps);
   if (files[1]) {
     const fresh = load(files[0]);
     result.setup = setupErrors(fresh, load(files[1]));

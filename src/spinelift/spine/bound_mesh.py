@@ -14,7 +14,8 @@ vertices are) to its slot bone's space, exactly as the runtimes place the textur
 :func:`weighted_mesh` writes the Spine 4.2 weighted vertex layout: per vertex the bone
 count, then per influence the bone index, the vertex in that bone's setup-pose space and
 the weight; ``uvs`` relative to the image; ``hull`` the number of hull vertices; ``edges``
-as vertex index x 2. Weights are rounded so each vertex's sum is exactly 1.
+as vertex index x 2. Weights are rounded to 5 decimals, the largest set so each vertex's
+decimals add up to 1.
 """
 
 from __future__ import annotations
