@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from tests.spine.rig_samples import IMAGES, arm_skeleton, rgba, write_images
 
 from spinelift.cli.main import main
 from spinelift.io.atlas_read import read_atlas
 from spinelift.spine.skeleton_data import read_skeleton
-from tests.spine.rig_samples import IMAGES, arm_skeleton, rgba, write_images
 
 Capture = pytest.CaptureFixture[str]
 

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from tests.spine.rig_samples import arm_skeleton
 
 from spinelift.core.mesh import Mesh
 from spinelift.errors import BoneHierarchyError, SkeletonError, UnsupportedSkeletonError
@@ -19,7 +20,6 @@ from spinelift.spine.skeleton_data import (
     world_transforms,
 )
 from spinelift.spine.timelines import drop_deform_timelines
-from tests.spine.rig_samples import arm_skeleton
 
 
 def test_reads_bones_slots_and_every_attachment_of_every_skin() -> None:
