@@ -281,3 +281,23 @@ def test_the_export_image_api_gives_what_the_export_writes(document: Document, o
         position = next(k for k, x in enumerate(document.layers) if x.name == name)
         image = document_export_image(document, position, options)
         assert np.array_equal(image.rgba, _png(out, name)), name
+
+
+def test_the_same_placeholder_twice_in_an_asked_slot_is_an_error() -> None:
+    tree: list[Rect | Group] = [
+        Group("[slot:hands]", [Rect("hand", (0, 0, 10, 10)), Rect("hand", (20, 0, 30, 10))])
+    ]
+    with pytest.raises(DocumentError, match="same placeholder"):
+        export_document(read_psd(build(tree)), Path("/nonexistent/never-written"))
+
+
+def test_untagged_layers_sharing_a_name_keep_converting(tmp_path: Path) -> None:
+    """A PSD not made for Spine ("Layer 1" in two groups): one slot each (our choice, the
+    script refuses it; docs/psd.md)."""
+    tree: list[Rect | Group] = [
+        Group("a", [Rect("Layer 1", (0, 0, 10, 10))]),
+        Group("b", [Rect("Layer 1", (20, 0, 30, 10))]),
+    ]
+    export_document(read_psd(build(tree)), tmp_path, ExportOptions(workers=1, atlas=False))
+    slots = [s["name"] for s in json.loads((tmp_path / "document.json").read_text())["slots"]]
+    assert slots == ["Layer 1", "Layer 1 (2)"]

@@ -35,7 +35,7 @@ from spinelift.core.metrics import clipped_pixels
 from spinelift.errors import SpineLiftError
 from spinelift.io.export import ExportOptions, export_document
 from spinelift.io.psd import read_psd
-from spinelift.io.rig import LayerRole, plan_roles
+from spinelift.io.rig import LayerRole, origin_point, plan_roles
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("SPINELIFT_SHARED") or REPO / ".." / "shared")
@@ -104,7 +104,7 @@ def test_corpus_file_loads_in_spine_or_is_refused(
     slot_users: dict[str, int] = {}
     for line in result.layers:
         slot_users[line.slot] = slot_users.get(line.slot, 0) + 1
-    origin = OPTIONS.origin.point(document.width, document.height)
+    origin = origin_point(document, OPTIONS.origin)  # the PSD's [origin] or guides first
     exported = 0
     for role, line in zip(roles, result.layers, strict=True):
         layer = role.layer

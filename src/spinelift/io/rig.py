@@ -20,7 +20,9 @@ the table). Per layer, with its groups' tags (outermost first) and its own:
   or its placeholder), else :class:`DocumentError`.
 
 The same placeholder twice in one skin and slot is a :class:`DocumentError` (the editor
-and the script refuse it too). Names stay text: the image path is made safe
+and the script refuse it too) when the skin is named or the slot asked for; untagged
+default-skin layers that share a name get slots ``name (2)``... (PSDs not made for
+Spine). Names stay text: the image path is made safe
 (:func:`~spinelift.spine.paths.unique_paths`) before it names a file.
 """
 
@@ -105,8 +107,7 @@ def plan_roles(document: Document, *, include_hidden: bool = True) -> list[Layer
             layers, planned, regions, strict=True
         )
     ]
-    _check_duplicates(roles)
-    return _link(roles)
+    return _link(_check_duplicates(roles))
 
 
 def _plan(
@@ -167,24 +168,49 @@ def _bones(chain: list[LayerTags]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _check_duplicates(roles: list[LayerRole]) -> None:
-    seen: dict[tuple[str, str, str], list[str]] = {}
+def _check_duplicates(roles: list[LayerRole]) -> list[LayerRole]:
+    """Refuse the same placeholder twice in one skin and slot (Import PSD and the script
+    refuse it) when the slot was asked for (a ``[slot]``) or the skin is named; layers
+    of the default skin that merely share a name, untagged (``Layer 1`` in two groups of
+    a PSD not made for Spine), get their own slots ``name (2)``, ``name (3)`` instead."""
+    seen: dict[tuple[str, str, str], list[LayerRole]] = {}
     for role in roles:
-        seen.setdefault((role.skin, role.slot, role.attachment), []).append(
-            "/".join((*role.layer.group_path, role.layer.raw_name))
-        )
-    problems = [
-        f'skin "{skin}", slot "{slot}": {len(names)} layers are the placeholder "{key}" '
-        f"({', '.join(names)})"
-        for (skin, slot, key), names in seen.items()
-        if len(names) > 1
-    ]
+        seen.setdefault((role.skin, role.slot, role.attachment), []).append(role)
+    problems: list[str] = []
+    renamed: dict[int, str] = {}
+    taken = {role.slot for role in roles}
+    for (skin, slot, key), group in seen.items():
+        if len(group) < 2:
+            continue
+        asked = any(is_value(t.slot) for r in group for t in (*r.layer.group_tags, r.layer.tags))
+        if skin != "default" or asked:
+            names = ", ".join("/".join((*r.layer.group_path, r.layer.raw_name)) for r in group)
+            problems.append(
+                f'skin "{skin}", slot "{slot}": {len(group)} layers are the placeholder "{key}" '
+                f"({names})"
+            )
+            continue
+        count = 1
+        for role in group[1:]:
+            count += 1
+            while f"{slot} ({count})" in taken:
+                count += 1
+            renamed[id(role)] = f"{slot} ({count})"
+            taken.add(renamed[id(role)])
     if problems:
         raise DocumentError(
             "the same placeholder twice in one skin and slot (rename the layers, or use "
-            "[ignore], [slot:name] or [folder]): " + "; ".join(problems),
+            "[ignore] or [folder]): " + "; ".join(problems),
             details={"rule": "duplicate_placeholder", "problems": problems},
         )
+    return [_with_slot(r, renamed[id(r)]) if id(r) in renamed else r for r in roles]
+
+
+def _with_slot(role: LayerRole, slot: str) -> LayerRole:
+    return LayerRole(
+        role.layer, role.tags, role.attachment, role.name, role.path, role.region, slot,
+        role.skin, role.bones, role.as_mesh, role.linked,
+    )  # fmt: skip
 
 
 def _link(roles: list[LayerRole]) -> list[LayerRole]:
