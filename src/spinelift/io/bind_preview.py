@@ -67,10 +67,14 @@ def render_bound(attachment: BoundAttachment, size: int = SIZE) -> Image.Image:
                 (start[0] - 4, start[1] - 4, start[0] + 4, start[1] + 4), fill=(*colour, 255)
             )
     canvas.alpha_composite(overlay)
-    legend = ImageDraw.Draw(canvas)
+    rows = len(attachment.bones)
+    framed = Image.new("RGBA", (canvas.width, canvas.height + 12 * rows + 18), "white")
+    framed.alpha_composite(canvas, (0, 12 * rows + 18))
+    legend = ImageDraw.Draw(framed)
+    legend.text((4, 2), attachment.label, fill=(0, 0, 0, 255))
     for k, name in enumerate(attachment.bones):
-        legend.text((4, 2 + 11 * k), name, fill=(*PALETTE[k % len(PALETTE)], 255))
-    return canvas
+        legend.text((4, 16 + 12 * k), name, fill=(*PALETTE[k % len(PALETTE)], 255))
+    return framed
 
 
 def write_previews(attachments: list[BoundAttachment], target: Path) -> list[Path]:
