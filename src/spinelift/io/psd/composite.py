@@ -132,20 +132,40 @@ def render_stored(
     (scipy, aggdraw) is missing: Photoshop saves a raster of every layer, and that
     raster is still the layer's art. Returns ``None`` when the layer stores none.
     """
-    pixels = layer.numpy()
-    if pixels is None or pixels.size == 0:
-        return None
-    planes = np.asarray(pixels, dtype=np.float32)
-    colors = 4 if color_mode == "CMYK" else 3 if color_mode == "RGB" else 1
-    rgb = to_rgb(planes[..., :colors], color_mode)
-    coverage = planes[..., colors] if planes.shape[-1] > colors else np.ones(rgb.shape[:2])
-    rgba = np.empty((*rgb.shape[:2], 4), dtype=np.uint8)
-    rgba[..., :3] = _to_byte(rgb)
-    rgba[..., 3] = _to_byte(np.asarray(coverage, dtype=np.float32))
+    rgba = _stored_rgb8(layer, color_mode)
+    if rgba is None:
+        pixels = layer.numpy()
+        if pixels is None or pixels.size == 0:
+            return None
+        planes = np.asarray(pixels, dtype=np.float32)
+        colors = 4 if color_mode == "CMYK" else 3 if color_mode == "RGB" else 1
+        rgb = to_rgb(planes[..., :colors], color_mode)
+        coverage = planes[..., colors] if planes.shape[-1] > colors else np.ones(rgb.shape[:2])
+        rgba = np.empty((*rgb.shape[:2], 4), dtype=np.uint8)
+        rgba[..., :3] = _to_byte(rgb)
+        rgba[..., 3] = _to_byte(np.asarray(coverage, dtype=np.float32))
     rgba[rgba[..., 3] == 0] = 0
     if masked:
         rgba = _apply_mask(layer, rgba)
     return trim(rgba, int(layer._record.left), int(layer._record.top))
+
+
+def _stored_rgb8(layer: Any, color_mode: str) -> RgbaArray | None:
+    """An 8-bit RGB layer's stored pixels as bytes, straight from psd-tools (``topil``, no
+    colour profile applied): the same values as the float path below (x / 255 * 255
+    rounds back to x), several times cheaper. ``None`` for other documents, or no pixels."""
+    if color_mode != "RGB" or getattr(getattr(layer, "_psd", None), "depth", None) != 8:
+        return None
+    image = layer.topil(apply_icc=False)
+    if image is None or 0 in image.size:
+        return None
+    if image.mode == "RGBA":
+        return np.array(image, dtype=np.uint8)
+    if image.mode != "RGB":
+        return None
+    rgba = np.full((image.height, image.width, 4), 255, dtype=np.uint8)
+    rgba[..., :3] = np.asarray(image, dtype=np.uint8)
+    return rgba
 
 
 def to_rgb(color: npt.NDArray[np.float32], color_mode: str) -> npt.NDArray[np.float32]:
