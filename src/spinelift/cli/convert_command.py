@@ -136,12 +136,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="refuse layers wider or taller than this (default: 4096)",
     )
     parser.add_argument("--json", action="store_true", help="print a JSON report instead")
+    parser.add_argument(
+        "--skeleton",
+        type=Path,
+        metavar="RIGGED.json",
+        help="re-import the art into this rigged skeleton: matched attachments get the new "
+        "art meshed and bound to its bones (see spinelift rig); OUT gets NAME.json + images/",
+    )
     add_settings_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``spinelift convert``; return the exit code."""
+    if getattr(args, "skeleton", None) is not None:  # re-import into a rigged skeleton
+        from spinelift.cli.rig_command import run_reimport
+
+        return run_reimport(args, load_document(args.art))
     from spinelift.io.export import ExportOptions
 
     settings = settings_from_args(args)

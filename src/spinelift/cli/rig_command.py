@@ -133,6 +133,42 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_reimport(args: argparse.Namespace, document: Any) -> int:
+    """``spinelift convert ART --skeleton RIGGED.json -o OUT``: re-import ``document`` (the
+    art, already read) into the rigged skeleton (:mod:`spinelift.io.reimport`)."""
+    from spinelift.io.bind import RigOptions
+    from spinelift.io.reimport import reimport
+    from spinelift.io.rig import Origin
+
+    settings = settings_from_args(args)
+    skeleton = read_skeleton_file(args.skeleton)
+    output = Path(args.output)
+    if output.suffix.lower() == ".zip":
+        raise InvalidParametersError("--skeleton writes a folder, not a .zip", details={})
+    started = time.perf_counter()
+    result = reimport(
+        document,
+        skeleton,
+        output,
+        name=args.skeleton.stem,
+        origin=Origin(args.origin),
+        scale=args.scale,
+        options=RigOptions(settings=settings),
+    )
+    seconds = time.perf_counter() - started
+    if args.json:
+        report = _summary(result.rig, result.skeleton, seconds, [])
+        report.update(matched=result.matched, added=result.added, kept=result.kept)
+        print(json.dumps(report, indent=2), flush=True)
+        return 0
+    _print_table(result.rig, result.skeleton, seconds)
+    for label in result.added:
+        print(f"added (new slot on the root bone): {label}")
+    for label in result.kept:
+        print(f"kept (no layer matched): {label}")
+    return 0
+
+
 def read_skeleton_file(path: Path) -> Any:
     """The parsed JSON at ``path``; :class:`SkeletonError` when unreadable or not JSON."""
     try:

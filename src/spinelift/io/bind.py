@@ -62,7 +62,8 @@ class RigOptions:
     """``settings``: mesh settings for the hulls; ``max_influences`` per vertex;
     ``bones``: attachment -> bone names to use (keys: ``name``, ``slot/name`` or
     ``skin/slot/name``); ``reweight``: also rebind meshes that are already weighted;
-    ``method``: weight formula (:mod:`spinelift.core.weights`)."""
+    ``method``: weight formula (:mod:`spinelift.core.weights`); ``only``: the
+    attachments to bind (``skin/slot/name``), None for all."""
 
     settings: MeshSettings = field(default_factory=MeshSettings)
     max_influences: int = 4
@@ -70,6 +71,8 @@ class RigOptions:
     reweight: bool = False
     method: Method = "blend"
     rules: ChoiceRules = field(default_factory=ChoiceRules)
+    only: frozenset[str] | None = None
+    """bind only these attachments (``skin/slot/name``); None: every one"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +235,9 @@ def _targets(
     kept: list[BoundAttachment] = []
     for ref in data.attachments():
         kind = ref.kind
-        if kind not in ("region", "mesh"):
+        if kind not in ("region", "mesh") or (
+            options.only is not None and ref.label not in options.only
+        ):
             continue
         if "sequence" in ref.mapping:
             kept.append(BoundAttachment(ref.label, "kept", "image sequences are not bound"))
