@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from tests.spine.rig_samples import arm_skeleton
 
 from spinelift.cli.main import main
 from spinelift.spine.skeleton_data import read_skeleton
-from tests.spine.rig_samples import arm_skeleton
 
 Capture = pytest.CaptureFixture[str]
 CANVAS = (400, 400)
