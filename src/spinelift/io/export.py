@@ -40,6 +40,7 @@ from spinelift.io.export_image import (
     image_in_box,
     layer_export_image,
     layer_mesh_settings,
+    mesh_max_dimension,
 )
 from spinelift.io.export_options import ExportOptions
 from spinelift.io.files import write_atomic
@@ -171,7 +172,7 @@ def _mesh(
             )
         else:
             outcomes[k] = MeshOutcome(role.region, mesh, None, 0.0)
-    limit = max((max(j.rgba.shape[:2]) for j in jobs), default=options.max_dimension)
+    limit = max((mesh_max_dimension(images[k], options) for k in todo), default=0)
     made = mesh_all(
         jobs,
         max_dimension=max(limit, options.max_dimension),

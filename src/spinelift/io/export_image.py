@@ -150,3 +150,14 @@ def _resample(rgba: npt.NDArray[np.uint8], scale: float) -> npt.NDArray[np.uint8
     out = np.array(image.resize(size, Image.Resampling.BICUBIC).convert("RGBA"), dtype=np.uint8)
     out[out[..., 3] == 0] = 0
     return out
+
+
+def mesh_max_dimension(image: ExportImage, options: ExportOptions) -> int:
+    """The ``max_dimension`` to mesh ``image`` with: the limit applies to the layer's image,
+    never to its padding (a 4096 px layer with 2 px padding is a 4100 px image that must
+    mesh), so it is raised to the padded size when the unpadded one is within
+    ``options.max_dimension``; else the limit stands and meshing refuses the image."""
+    inner = max(image.width, image.height) - 2 * image.pad
+    if inner > options.max_dimension:
+        return options.max_dimension
+    return max(options.max_dimension, image.width, image.height)
