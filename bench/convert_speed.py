@@ -1,174 +1,193 @@
-"""Convert speed: ``spinelift convert`` against the floor of decoding the PSD's layers.
+"""Convert speed: ``spinelift convert`` against pspine, a regions-only importer, as whole
+processes in alternating pairs; and against the floor of decoding the PSD's layers.
 
-For each PSD it times, best of ``--runs``:
+**Paired (the default).** pspine (PyPI; re-implements Spine's Import PSD, writes
+rectangular regions only: no meshes, no preview) is the yardstick. For each PSD, A =
+``spinelift convert FILE -o OUT`` (meshes, atlas and preview included, default
+settings and workers) and B = ``pspine -q FILE -o OUT`` run in turn, A B A B ...,
+after one uncounted warm-up each (:mod:`bench.paired`). Printed per file: the
+median [min-max] wall seconds of each, the pair-by-pair ratio A/B, peak RSS (the
+largest single process) of each and their ratio, CPU seconds. Inputs: the 38-layer
+2048x1112 character PSD built from the corpus parts (:mod:`bench.character_psd`,
+written under ``build/bench``), and with ``--corpus`` every corpus PSD/PSB whose
+document has more than ``--min-layers`` layers. pspine is not a dependency: install
+it into a separate virtualenv and pass ``--pspine PATH`` (or put it on ``PATH``)::
+
+    python -m venv /tmp/pspine-venv && /tmp/pspine-venv/bin/pip install pspine
+    python -m bench.convert_speed --pspine /tmp/pspine-venv/bin/pspine --pairs 5
+    python -m bench.convert_speed --pspine ... --corpus --pairs 3 --markdown
+
+``--profile`` adds the in-process profile of one convert of the character PSD
+(:mod:`bench.convert_profile`: imports, read, meshing, writing).
+
+**Floors** (``--floors``): in-process, best of ``--runs``, on the sample PSD, a
+synthetic 30-layer 2048x2048 PSD and the largest corpus PSDs:
 
 * **decode floor**: psd-tools alone opening the file and decoding every pixel
   layer's stored raster to an array (``layer.numpy()``): what any PSD tool pays;
 * **composite floor**: psd-tools drawing every layer as Photoshop shows it
-  (``layer.composite()``, masks and effects applied): what a tool pays to get
-  each layer's look the straightforward way;
+  (``layer.composite()``, masks and effects applied);
 * **read**: SpineLift's reader (the floor plus masks, clipping, tags, trimming);
-* **convert**: the whole job as the CLI runs it (read, mesh every layer in worker
-  processes, pack the atlas, write JSON, atlas, pages and preview).
-
-and prints the ratio convert / floor (target: under 1.5x). Inputs: the sample
-PSD, a synthetic 30-layer 2048x2048 PSD (target: under 2 s on 2 cores), and the
-largest PSDs of the corpus.
-
-    python -m bench.convert_speed
-    python -m bench.convert_speed --runs 5 --corpus 6 --markdown
+* **convert**: the whole job (read, mesh, pack, write JSON, atlas, pages, preview).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
+import resource
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
-import time
-from collections.abc import Callable
-from io import BytesIO
 from pathlib import Path
 
-import cv2
-import numpy as np
-from PIL import Image
-from psd_tools import PSDImage
+from bench.paired import Paired, Run, alone, paired, print_table
 
-from bench.corpus import shared_dir
-from spinelift.errors import SpineLiftError
-from spinelift.io.export import ExportOptions, export_document
-from spinelift.io.psd import read_psd, write_sample_psd
+# This process stays small (standard library only; PSDs are built and read in
+# subprocesses): a child's peak RSS as the kernel reports it starts from its parent's
+# at the time of the fork, so a large bench process would raise every figure.
+
+REPO = Path(__file__).resolve().parents[1]
+CHARACTER = REPO / "build" / "bench" / "character-38.psd"
 
 
-def synthetic_psd(path: Path, *, size: int = 2048, layers: int = 30) -> Path:
-    """A ``size``-square PSD of ``layers`` anti-aliased character-part-like layers."""
-    rng = np.random.default_rng(7)
-    psd = PSDImage.new("RGB", (size, size), color=(255, 255, 255))
-    for i in range(layers):
-        w, h = (int(v) for v in rng.integers(size // 10, size // 4, 2))
-        rgba = np.zeros((h, w, 4), dtype=np.uint8)
-        colour = (*(int(c) for c in rng.integers(40, 220, 3)), 255)
-        cv2.ellipse(
-            rgba, (w // 2, h // 2), (w // 2 - 4, h // 3), 0, 0, 360, colour, -1, cv2.LINE_AA
+def spinelift_command() -> list[str]:
+    """The installed ``spinelift`` console script beside this interpreter, as users run it."""
+    script = Path(sys.executable).with_name("spinelift")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "spinelift.cli.main"]
+
+
+def character_psd() -> Path:
+    """The 38-layer bench PSD, built from the corpus parts the first time."""
+    if not CHARACTER.exists():
+        subprocess.run(
+            [sys.executable, "-m", "bench.character_psd", str(CHARACTER)], cwd=REPO, check=True
         )
-        pts = rng.integers(4, [w - 4, h - 4], (5, 2)).astype(np.int32)
-        cv2.fillPoly(rgba, [pts], colour, cv2.LINE_AA)
-        left, top = (int(v) for v in rng.integers(0, [size - w, size - h]))
-        psd.create_pixel_layer(
-            Image.fromarray(rgba, "RGBA"), name=f"part{i:02d}", top=top, left=left
-        )
-    buffer = BytesIO()
-    psd.save(buffer)
-    path.write_bytes(buffer.getvalue())
-    return path
+    return CHARACTER
 
 
-def decode_floor(path: Path) -> int:
-    """psd-tools alone: open and decode every pixel layer; returns the pixels decoded."""
-    psd = PSDImage.open(path)
-    pixels = 0
-    for layer in psd.descendants():
-        if layer.is_group() or not layer.has_pixels():
-            continue
-        array = layer.numpy()
-        if array is not None:
-            pixels += int(array.shape[0] * array.shape[1])
-    return pixels
+def shared_dir() -> Path:
+    """``$SPINELIFT_SHARED`` if set, else ``<repo>/../shared`` (as :mod:`bench.corpus`)."""
+    return Path(os.environ.get("SPINELIFT_SHARED") or REPO / ".." / "shared").resolve()
 
 
-def composite_floor(path: Path) -> int:
-    """psd-tools drawing each layer as Photoshop shows it (``layer.composite()``): the
-    cost of getting every layer's look, masks and effects included."""
-    psd = PSDImage.open(path)
-    drawn = 0
-    for layer in psd.descendants():
-        if layer.is_group() or not layer.has_pixels():
-            continue
-        if layer.composite() is not None:
-            drawn += 1
-    return drawn
+def layer_count(path: Path) -> tuple[int, str] | None:
+    """(layers, canvas) of SpineLift's document for ``path``, or None if it is refused."""
+    probe = (
+        "import json, sys\n"
+        "from spinelift.io.psd import read_psd\n"
+        "d = read_psd(sys.argv[1])\n"
+        "print(json.dumps([len(d.layers), f'{d.width}x{d.height}']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        return None
+    layers, canvas = json.loads(done.stdout.strip().splitlines()[-1])
+    return int(layers), str(canvas)
 
 
-def best(runs: int, job: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        job()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def corpus_psds(min_layers: int) -> list[Path]:
+    """Corpus PSD/PSB files whose document has more than ``min_layers`` layers."""
+    root = shared_dir() / "corpus" / "psd"
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in (".psd", ".psb"))
+    return [p for p in files if (found := layer_count(p)) is not None and found[0] > min_layers]
 
 
-def measure(path: Path, runs: int, out: Path) -> dict[str, object]:
-    document = read_psd(path)
-    floor = best(runs, lambda: decode_floor(path))
-    drawn = best(runs, lambda: composite_floor(path))
-    read = best(runs, lambda: read_psd(path))
-    convert = best(runs, lambda: export_document(read_psd(path), out / path.stem, ExportOptions()))
-    return {
-        "file": path.name,
-        "canvas": f"{document.width}x{document.height}",
-        "layers": len(document.layers),
-        "floor_s": floor,
-        "composite_s": drawn,
-        "read_s": read,
-        "convert_s": convert,
-        "ratio": convert / floor if floor > 0 else float("nan"),
-        "ratio_composite": convert / drawn if drawn > 0 else float("nan"),
-    }
+def row(path: Path, pair: Paired | None, runs: list[Run]) -> list[str]:
+    found = layer_count(path)
+    layers, canvas = found if found is not None else (0, "-")
+    spinelift = pair.a if pair is not None else runs
+    failed = sorted({r.code for r in spinelift if r.code not in (0, 1)})
+    cells = [
+        path.name,
+        canvas,
+        str(layers),
+        Paired.wall(spinelift).text(),
+        Paired.cpu(spinelift).text(),
+        Paired.peak(spinelift).text(0),
+    ]
+    if pair is None:
+        return [*cells, "-", "-", "-", "-", "-", f"exit {failed}" if failed else ""]
+    pspine_failed = sorted({r.code for r in pair.b if r.code != 0})
+    notes = [f"spinelift exit {failed}"] if failed else []
+    notes += [f"pspine exit {pspine_failed}"] if pspine_failed else []
+    return [
+        *cells,
+        Paired.wall(pair.b).text(),
+        Paired.cpu(pair.b).text(),
+        Paired.peak(pair.b).text(0),
+        pair.wall_ratio.text(),
+        pair.peak_ratio.text(),
+        ", ".join(notes),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--corpus", type=int, default=4, help="largest corpus PSDs to time")
+    parser.add_argument(
+        "--pspine",
+        default=os.environ.get("PSPINE") or shutil.which("pspine"),
+        help="the pspine command (default: $PSPINE, else pspine on PATH)",
+    )
+    parser.add_argument("--pairs", type=int, default=5, help="counted pairs per file [5]")
+    parser.add_argument("--corpus", action="store_true", help="also the corpus PSDs")
+    parser.add_argument("--min-layers", type=int, default=5, help="corpus files with more [5]")
+    parser.add_argument("--file", type=Path, action="append", default=[], help="time this too")
+    parser.add_argument("--profile", action="store_true", help="add the in-process profile")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--floors", action="store_true", help="the in-process floors table")
+    parser.add_argument("--runs", type=int, default=3, help="--floors: best of this many")
+    parser.add_argument("--largest", type=int, default=4, help="--floors: largest corpus PSDs")
     args = parser.parse_args(argv)
+    if args.floors:
+        from bench.convert_floors import run_floors
+
+        return run_floors(args.runs, args.largest, args.markdown)
+    inputs = [character_psd(), *args.file]
+    if args.corpus:
+        inputs += corpus_psds(args.min_layers)
+    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}; {args.pairs} pairs per file after 1 warm-up "
+          f"each, whole processes; median [min-max]; peak RSS floor {floor:.0f} MiB")  # fmt: skip
+    if not args.pspine:
+        print("pspine not found (--pspine PATH): timing spinelift alone")
+    head = ["file", "canvas", "layers", "spinelift s", "spinelift cpu s", "spinelift MiB",
+            "pspine s", "pspine cpu s", "pspine MiB", "wall ratio", "memory ratio",
+            "note"]  # fmt: skip
+    lines = []
+    ratios: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        inputs = [
-            write_sample_psd(work / "sample.psd"),
-            synthetic_psd(work / "synthetic-30x2048.psd"),
-        ]
-        corpus = shared_dir() / "corpus" / "psd"
-        if corpus.is_dir():
-            files = sorted(
-                (p for p in corpus.iterdir() if p.suffix.lower() in (".psd", ".psb")),
-                key=lambda p: -p.stat().st_size,
-            )
-            for candidate in files:
-                if len(inputs) >= 2 + args.corpus:
-                    break
-                try:  # only files that convert have a time to report
-                    export_document(read_psd(candidate), work / "probe", ExportOptions())
-                except SpineLiftError as exc:
-                    print(f"skipped {candidate.name}: {exc}")
-                    continue
-                inputs.append(candidate)
-        rows = [measure(p, args.runs, work / "out") for p in inputs]
-    print(f"cores: {os.cpu_count()}, best of {args.runs} runs, seconds")
-    head = ["file", "canvas", "layers", "decode floor", "composite floor", "read", "convert",
-            "convert / decode", "convert / composite"]  # fmt: skip
-    lines = [
-        [str(r["file"]), str(r["canvas"]), str(r["layers"]), f"{r['floor_s']:.3f}",
-         f"{r['composite_s']:.3f}", f"{r['read_s']:.3f}", f"{r['convert_s']:.3f}",
-         f"{r['ratio']:.2f}x", f"{r['ratio_composite']:.2f}x"]
-        for r in rows
-    ]  # fmt: skip
-    if args.markdown:
-        print("| " + " | ".join(head) + " |")
-        print("|" + "---|" * len(head))
-        for line in lines:
-            print("| " + " | ".join(line) + " |")
-    else:
-        widths = [max(len(h), *(len(x[i]) for x in lines)) for i, h in enumerate(head)]
-        print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-        for line in lines:
-            print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
-    ratios = [float(r["ratio"]) for r in rows]  # type: ignore[arg-type]
-    composite_ratios = [float(r["ratio_composite"]) for r in rows]  # type: ignore[arg-type]
-    print(f"median convert / decode floor: {statistics.median(ratios):.2f}x")
-    print(f"median convert / composite floor: {statistics.median(composite_ratios):.2f}x")
+        for n, path in enumerate(inputs):
+            a = [*spinelift_command(), "convert", str(path), "-o", f"{tmp}/sl{n}"]
+            if args.pspine:
+                b = [args.pspine, "-q", str(path), "-o", f"{tmp}/ps{n}"]
+                pair = paired(a, b, pairs=args.pairs)
+                lines.append(row(path, pair, []))
+                if path != inputs[0]:
+                    ratios.append(pair.wall_ratio.median)
+            else:
+                lines.append(row(path, None, alone(a, runs=args.pairs)))
+            print(f"  timed {path.name}", file=sys.stderr, flush=True)
+    print_table(head, lines, markdown=args.markdown)
+    if ratios:
+        middle = statistics.median(ratios)
+        print(
+            f"corpus files: {len(ratios)}; median of their wall ratios {middle:.2f}, "
+            f"range {min(ratios):.2f}-{max(ratios):.2f}"
+        )
+    if args.profile:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.convert_profile", str(inputs[0])],
+            cwd=REPO, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        print(done.stdout.rstrip() or done.stderr.rstrip())
     return 0
 
 
