@@ -123,9 +123,11 @@ class AppSettings(BaseSettings):
     """the web app's base URL as the mesh service reaches it (signed progress callbacks)"""
     max_document_layers: int = Field(default=500, ge=1)
     """most drawable layers an uploaded document may hold (checked before decoding)"""
-    max_document_pixels: int = Field(default=48 * MIB, ge=1)
+    max_document_pixels: int = Field(default=24 * MIB, ge=1)
     """most pixels across an uploaded document's layer boxes (checked before decoding;
-    with the default a worker's peak stays under 1 GiB, see docs/reliability.md)"""
+    with the defaults a worker's peak stays under 1 GiB, see docs/reliability.md)"""
+    max_layer_pixels: int = Field(default=16 * MIB, ge=1)
+    """most pixels in one layer's box of an uploaded document (checked before decoding)"""
     storage_backend: Literal["local", "s3"] = "local"
     s3_bucket: str | None = None
     s3_prefix: str = ""

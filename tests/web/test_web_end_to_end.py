@@ -118,6 +118,14 @@ def test_upload_watch_inspect_regenerate_export(
         timeout=DEADLINE,
     )
     assert client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()["status"] == "completed"
+    # the project is processing again until the export of its new version is stored
+    wait_until(
+        lambda: (
+            client.get(f"/api/v1/projects/{pid}", headers=headers).json()["status"]
+            in ("completed", "failed")
+        ),
+        timeout=DEADLINE,
+    )
     after = {
         x["id"]: x for x in client.get(f"/api/v1/projects/{pid}/layers", headers=headers).json()
     }

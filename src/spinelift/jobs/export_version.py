@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from spinelift.io.layer_rig import document_origin
 from spinelift.storage.models import Job, JobKind, LayerStatus
 from spinelift.storage.repositories import UnitOfWork
 from spinelift.storage.repositories.layers import LayerWithMesh
@@ -35,6 +36,9 @@ class ExportVersion:
     width: int
     height: int
     layer_ids: tuple[int, ...]
+    origin: tuple[float | None, float | None] = (None, None)
+    """canvas point of the skeleton's 0,0 the document asks for (per axis; None: the
+    export's default)"""
 
     @property
     def job_id(self) -> str:
@@ -46,15 +50,21 @@ def export_job_id(project_id: int, fingerprint: str) -> str:
     return f"export-{project_id}-{fingerprint}"
 
 
-def canvas_of(jobs: Sequence[Job]) -> tuple[int, int] | None:
-    """The document size from the newest ProcessPsd job that has read its document
-    (its result is set once the layers are stored, before the run completes)."""
+def document_of(jobs: Sequence[Job]) -> dict[str, Any] | None:
+    """The document record (:func:`~spinelift.io.layer_rig.document_record`: width,
+    height, origin) of the newest ProcessPsd job that has read its document (its result
+    is set once the layers are stored, before the run completes)."""
     for job in jobs:  # newest first
-        if job.kind == JobKind.PROCESS_PSD.value and job.result:
-            width, height = job.result.get("width"), job.result.get("height")
-            if width and height:
-                return int(width), int(height)
+        result = job.result or {}
+        if job.kind == JobKind.PROCESS_PSD.value and result.get("width") and result.get("height"):
+            return dict(result)
     return None
+
+
+def canvas_of(jobs: Sequence[Job]) -> tuple[int, int] | None:
+    """The document size (see :func:`document_of`)."""
+    record = document_of(jobs)
+    return None if record is None else (int(record["width"]), int(record["height"]))
 
 
 def exported_items(items: Sequence[LayerWithMesh]) -> list[LayerWithMesh]:
@@ -78,15 +88,29 @@ def current_version(uow: UnitOfWork, project_id: int, name: str) -> ExportVersio
     items = uow.layers.list_with_meshes(project_id)
     kept = exported_items(items)
     jobs = uow.jobs.list_for_project(project_id, limit=10_000)
+    record = document_of(jobs) or {}
     width, height = canvas_of(jobs) or bounds_canvas(kept)
+    origin = document_origin(record)
     layers: list[list[Any]] = [
         [item.layer.id, item.mesh.version if item.mesh is not None else None] for item in kept
     ]
     text = json.dumps(
-        {"format": EXPORT_FORMAT, "name": name, "size": [width, height], "layers": layers},
+        {
+            "format": EXPORT_FORMAT,
+            "name": name,
+            "size": [width, height],
+            "origin": list(origin),
+            "layers": layers,
+        },
         sort_keys=True,
     )
     fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
     return ExportVersion(
-        project_id, fingerprint, name, width, height, tuple(item.layer.id for item in kept)
+        project_id,
+        fingerprint,
+        name,
+        width,
+        height,
+        tuple(item.layer.id for item in kept),
+        origin,
     )

@@ -30,6 +30,7 @@ from spinelift.errors import EmptyDocumentError, JobNotFoundError
 from spinelift.io.document import Document, Layer
 from spinelift.io.export import export_document
 from spinelift.io.image import read_image
+from spinelift.io.rig import origin_point
 from spinelift.jobs.export_version import ExportVersion, current_version, exported_items
 from spinelift.jobs.project_layers import (
     StoredLayer,
@@ -93,16 +94,22 @@ def build_and_store(
         chosen = MeshSettings.from_mapping(parameters or {**defaults, **row.parameters})
         settings[layer.name] = chosen
         mesh = stored_mesh(data)
-        image, _ = export_image(layer, chosen)
+        image, _ = export_image(layer, chosen, (version.width, version.height))
         if mesh is not None and (mesh.width, mesh.height) == (image.width, image.height):
             meshes[index] = mesh
     stem = export_stem(version.name)
-    document = Document(version.width, version.height, tuple(layers), source_name=f"{stem}.psd")
+    document = Document(
+        version.width,
+        version.height,
+        tuple(layers),
+        source_name=f"{stem}.psd",
+        origin=version.origin,
+    )
     options = export_options(settings)
     with tempfile.TemporaryDirectory(prefix="spinelift-export-") as folder:
         output = Path(folder) / f"{stem}.zip"
         export_document(document, output, options, meshes=meshes)
-        files = player_files(output, version, options.origin.point(version.width, version.height))
+        files = player_files(output, version, origin_point(document, options.origin))
         with output.open("rb") as stream:
             blobs.put_stream(key, stream)
         size = output.stat().st_size

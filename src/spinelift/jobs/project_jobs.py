@@ -61,16 +61,22 @@ from spinelift.core.settings import MeshSettings
 from spinelift.errors import DocumentError, EmptyDocumentError, SpineLiftError
 from spinelift.io.document import Document
 from spinelift.io.image import encode_png, read_image
-from spinelift.io.layer_rig import rig_record
+from spinelift.io.layer_rig import document_record, rig_record
 from spinelift.io.psd.limits import DocumentBudget
 from spinelift.jobs import project_export, project_runs
 from spinelift.jobs.broker import make_broker, redis_client, require_redis_url
 from spinelift.jobs.events import EventBus, layer_event
-from spinelift.jobs.export_version import ExportVersion
+from spinelift.jobs.export_version import ExportVersion, canvas_of
 from spinelift.jobs.jsonlog import configure_logging, log_context
 from spinelift.jobs.lease import JobLease, heartbeat_every
 from spinelift.jobs.mesh_client import MeshServiceClient, client_for
-from spinelift.jobs.project_layers import StoredLayer, document_layer, export_image, mesh_data
+from spinelift.jobs.project_layers import (
+    StoredLayer,
+    document_layer,
+    export_image,
+    export_options,
+    mesh_data,
+)
 from spinelift.jobs.project_runs import RunEnd
 from spinelift.jobs.project_upload import StoredUpload, read_upload_document
 from spinelift.spine.attachment import attachment_mesh
@@ -153,7 +159,11 @@ def deps_from_settings(settings: ServiceSettings, broker: dramatiq.Broker | None
         events=EventBus(redis_client(require_redis_url(settings)), prefix=settings.key_prefix),
         broker=broker,
         stale_after=settings.job_stale_after,
-        budget=DocumentBudget(settings.max_document_layers, settings.max_document_pixels),
+        budget=DocumentBudget(
+            settings.max_document_layers,
+            settings.max_document_pixels,
+            settings.max_layer_pixels,
+        ),
         mesh_client=client_for(
             settings.mesh_service_url,
             settings.mesh_service_token,
@@ -400,7 +410,7 @@ def run_process_psd(deps: JobDeps, job_id: str) -> None:
     except Exception as exc:
         _retry_or_fail(deps, job_id, JobKind.PROCESS_PSD.value, attempts, exc)
         return
-    result = {"layers": len(document.layers), "width": document.width, "height": document.height}
+    result = {**document_record(document), "layers": len(document.layers)}
     del document  # the layers' pixels are stored: free them before the run goes on
     with deps.db.unit(Actor.job(job_id)) as uow:
         # the job now waits for its run: completed with the project (project_runs)
@@ -493,6 +503,8 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
         if parameters is None:
             parameters = {**layer.project.parameters, **layer.parameters}
         stored = StoredLayer.of(layer)
+        jobs = uow.jobs.list_for_project(project_id, limit=10_000)
+        canvas = canvas_of(jobs) or (layer.x + layer.width, layer.y + layer.height)
     _layer_event(deps, project_id, layer_id, LayerStatus.PROCESSING, 0, "Meshing")
     try:
         if not stored.image_key:
@@ -500,7 +512,7 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
         pixels = read_image(deps.blobs.get(stored.image_key))
         # the image the export writes for this layer, meshed with its tags applied
         image, settings = export_image(
-            document_layer(stored, pixels, 0), MeshSettings.from_mapping(dict(parameters))
+            document_layer(stored, pixels, 0), MeshSettings.from_mapping(dict(parameters)), canvas
         )
         del pixels
         attachment = None
@@ -508,9 +520,10 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
             remote_id = f"{job_id}.{attempts}"
             mesh, attachment = _remote_mesh(deps.mesh_client, image.rgba, settings, remote_id)
         else:
-            mesh = build_mesh(
-                image.rgba, settings, _MeshProgress(deps, job_id, project_id, layer_id)
-            )
+            progress = _MeshProgress(deps, job_id, project_id, layer_id)
+            # the export's size limit on the layer; its padding never makes it too large
+            limit = export_options().max_dimension + 2 * image.pad
+            mesh = build_mesh(image.rgba, settings, progress, max_dimension=limit)
         data = mesh_data(mesh, image, attachment)
     except MeshServiceDownError as exc:
         _wait_for_mesh_service(deps, job_id, attempts, exc)

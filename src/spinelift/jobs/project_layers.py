@@ -89,13 +89,15 @@ def export_options(layer_settings: dict[str, MeshSettings] | None = None) -> Exp
     return ExportOptions(layer_settings=dict(layer_settings or {}), workers=1)
 
 
-def export_image(layer: Layer, settings: MeshSettings) -> tuple[ExportImage, MeshSettings]:
-    """The image the export writes for ``layer`` meshed with ``settings`` (the project's
-    and the layer's parameters), and the settings it is meshed with (the layer's name
-    tags applied)."""
+def export_image(
+    layer: Layer, settings: MeshSettings, canvas: tuple[int, int]
+) -> tuple[ExportImage, MeshSettings]:
+    """The image the export writes for ``layer`` of a ``canvas`` (width, height) document
+    meshed with ``settings`` (the project's and the layer's parameters), and the settings
+    it is meshed with (the layer's name tags applied)."""
     options = export_options({layer.name: settings})
     effective = layer_mesh_settings(layer, options)
-    return layer_export_image(layer, options, effective), effective
+    return layer_export_image(layer, options, effective, canvas=canvas), effective
 
 
 def mesh_record(mesh: Mesh) -> dict[str, Any]:

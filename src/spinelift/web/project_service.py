@@ -15,9 +15,10 @@ from pydantic import BaseModel
 
 from spinelift.core.settings import MeshSettings, parameter_ranges
 from spinelift.errors import ConflictError
+from spinelift.jobs.events import project_deleted_event
 from spinelift.jobs.export_version import current_version
 from spinelift.jobs.project_jobs import send_job
-from spinelift.storage.blob_keys import export_key, player_files_key
+from spinelift.storage.blob_keys import export_key, player_files_key, project_prefix
 from spinelift.storage.models import JobKind, JobStatus, Project, ProjectStatus
 from spinelift.storage.repositories import Actor, UnitOfWork
 from spinelift.web.errors import NotFoundError
@@ -78,11 +79,13 @@ def update(runtime: WebRuntime, owner_id: int, project_id: int, body: ProjectUpd
 
 
 def delete(runtime: WebRuntime, owner_id: int, project_id: int) -> None:
-    """Delete the project and its rows; its blobs (``projects/<id>/...``) go too."""
+    """Delete the project and its rows; its blobs (``projects/<id>/...``) go too, and its
+    open WebSockets are told (they close with 4404)."""
     with runtime.db.unit(Actor.user(owner_id)) as uow:
         if not uow.projects.delete(owner_id, project_id):
             raise NotFoundError("no such project", details={"project_id": project_id})
-    for key in runtime.blobs.list_keys(f"projects/{project_id}/"):
+    runtime.events.publish(project_id, project_deleted_event(project_id))
+    for key in runtime.blobs.list_keys(project_prefix(project_id)):
         runtime.blobs.delete(key)
 
 

@@ -51,8 +51,10 @@ COLOR_MODES = {
 
 DEFAULT_MAX_DOCUMENT_LAYERS = 500
 """most drawable layers one document may hold (the web app's default)"""
-DEFAULT_MAX_DOCUMENT_PIXELS = 48 * 1024 * 1024
-"""most pixels across all layers' boxes (the web app's default: 192 MiB as RGBA)"""
+DEFAULT_MAX_DOCUMENT_PIXELS = 24 * 1024 * 1024
+"""most pixels across all layers' boxes (the web app's default: 96 MiB as RGBA)"""
+DEFAULT_MAX_LAYER_PIXELS = 4096 * 4096
+"""most pixels in one layer's box (drawing one layer costs ~50 bytes per pixel at peak)"""
 
 _HEADER = struct.Struct(">4sH6sHIIHH")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -61,14 +63,28 @@ _PNG_IHDR = struct.Struct(">I4sII")
 
 @dataclass(frozen=True)
 class DocumentBudget:
-    """What one document may hold: ``max_layers`` drawable layers and ``max_pixels``
-    pixels across their boxes (each layer's box, clipped to the canvas)."""
+    """What one document may hold: ``max_layers`` drawable layers, ``max_pixels`` pixels
+    across their boxes (each layer's box, clipped to the canvas) and ``max_layer_pixels``
+    in the largest box."""
 
     max_layers: int = DEFAULT_MAX_DOCUMENT_LAYERS
     max_pixels: int = DEFAULT_MAX_DOCUMENT_PIXELS
+    max_layer_pixels: int = DEFAULT_MAX_LAYER_PIXELS
 
-    def check(self, label: str, layers: int, pixels: int) -> None:
-        """:class:`DocumentTooLargeError` naming the limit when over one."""
+    def check(self, label: str, layers: int, pixels: int, largest: int = 0) -> None:
+        """:class:`DocumentTooLargeError` naming the limit when over one (``largest``:
+        the pixels of the largest layer box)."""
+        if largest > self.max_layer_pixels:
+            raise DocumentTooLargeError(
+                f"{label} has a layer of {largest} pixels; the limit is "
+                f"{self.max_layer_pixels} per layer (max_layer_pixels): crop or split it",
+                details={
+                    "source": label,
+                    "limit": "max_layer_pixels",
+                    "value": largest,
+                    "max": self.max_layer_pixels,
+                },
+            )
         if layers > self.max_layers:
             raise DocumentTooLargeError(
                 f"{label} has {layers} layers; the limit is {self.max_layers} "
@@ -175,6 +191,7 @@ def check_budget(psd: Any, label: str, width: int, height: int, budget: Document
     canvas. Reads layer records only; no channel is decoded."""
     count = 0
     pixels = 0
+    largest = 0
     for layer in psd.descendants():
         if layer.is_group():
             continue
@@ -183,9 +200,10 @@ def check_budget(psd: Any, label: str, width: int, height: int, budget: Document
         w = max(0, min(right, width) - max(left, 0))
         h = max(0, min(bottom, height) - max(top, 0))
         pixels += w * h
+        largest = max(largest, w * h)
     if count == 0:  # a flat file: its merged image is the one layer
-        count, pixels = 1, width * height
-    budget.check(label, count, pixels)
+        count, pixels, largest = 1, width * height, width * height
+    budget.check(label, count, pixels, largest)
 
 
 def png_size(head: bytes, label: str) -> tuple[int, int]:
@@ -206,6 +224,7 @@ def check_png_budget(
     at most ``max_side`` (:class:`ImageTooLargeError`), then ``budget``."""
     count = 0
     pixels = 0
+    largest = 0
     for width, height in sizes:
         if max(width, height) > max_side:
             raise ImageTooLargeError(
@@ -214,4 +233,5 @@ def check_png_budget(
             )
         count += 1
         pixels += width * height
-    budget.check(label, count, pixels)
+        largest = max(largest, width * height)
+    budget.check(label, count, pixels, largest)
