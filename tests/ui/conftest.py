@@ -41,16 +41,33 @@ def browser(live_app: LiveApp) -> Iterator[Any]:
             chromium.close()
 
 
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` (${event.sourceFile}:${event.lineNumber}) ${event.sample || ""}`);
+});
+"""
+"""runs before the page's scripts: every CSP violation becomes a console error"""
+
+
 @dataclass
 class PageLog:
-    """What the page said: console errors, uncaught errors, dialogs (alert() & co)."""
+    """What the page said: console errors (CSP violations included), uncaught errors,
+    dialogs (alert() & co). Any error a test did not announce with :meth:`expect` fails
+    the test, in the fixture's teardown if the test did not look itself."""
 
     errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+
+    def expect(self, fragment: str) -> None:
+        """Console errors containing ``fragment`` are part of what the test provokes
+        (e.g. the browser's "Failed to load resource" line for a refused request)."""
+        self.expected.append(fragment)
 
     def own_errors(self) -> list[str]:
-        """Errors except the Spine player's refused inline styles (the CSP at work)."""
-        return [e for e in self.errors if "Applying inline style violates" not in e]
+        """Every error the test did not expect: none may remain."""
+        return [e for e in self.errors if not any(f in e for f in self.expected)]
 
 
 @pytest.fixture
@@ -66,6 +83,7 @@ def page(browser: Any, live_app: LiveApp) -> Iterator[tuple[Any, PageLog]]:
             else route.abort("blockedbyclient")
         ),
     )
+    context.add_init_script(CSP_REPORTER)
     tab = context.new_page()
     log = PageLog()
     tab.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
@@ -80,3 +98,4 @@ def page(browser: Any, live_app: LiveApp) -> Iterator[tuple[Any, PageLog]]:
         yield tab, log
     finally:
         context.close()
+    assert not log.own_errors(), f"console errors or CSP violations: {log.own_errors()}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import sys
 from typing import Any
 
 from spinelift.cli.exit_codes import SERVER_EPILOG, ExitCode, plain_text
@@ -93,6 +94,16 @@ def run(args: argparse.Namespace) -> int:
         notes=[f"database: {_shown_database(settings.resolved_database_url())}"],
     )
     return int(ExitCode.OK)
+
+
+def worker_command(processes: int, threads: int) -> list[str]:
+    """The command line of ``processes`` worker processes running the project jobs
+    (``spinelift worker --jobs projects``); ``serve`` itself starts one process per
+    command, each supervised alone (:func:`spinelift.cli.stack.worker_command`)."""
+    return [
+        sys.executable, "-m", "spinelift.cli.main", "worker", "--jobs", "projects",
+        "--processes", str(processes), "--threads", str(threads),
+    ]  # fmt: skip
 
 
 def _shown_database(url: str) -> str:

@@ -5,8 +5,14 @@ The pages (``/``, ``/signin``, ``/projects``, ``/projects/{id}``) all answer the
 shell; ``/static/app.js`` picks the view from the path and talks to the JSON API with the
 access token as ``Authorization: Bearer`` (no cookie, so no CSRF surface). The shell
 carries a strict Content-Security-Policy: scripts, styles and connections from this
-origin only, no inline script or style, images also from ``data:``/``blob:`` URIs (the
-Spine player's textures and the layer images).
+origin only, no inline script and no ``<style>`` element, images also from
+``data:``/``blob:`` URIs (the Spine player's textures and the layer images). The one
+exception is narrow: the Spine web player builds its frame from an HTML string with two
+``style`` attributes (and a third on its error panel), which no player option avoids;
+``style-src-attr`` allows exactly those attribute values by their SHA-256
+(:data:`PLAYER_STYLE_ATTRIBUTES`, ``'unsafe-hashes'``: attributes whose text is one of
+these, nothing else), so the browser logs no violation and the player lays out as
+designed. Scripts are untouched (``script-src 'self'``).
 
 ``SPINELIFT_UI_VENDOR_DIR`` names the folder holding ``spine-player/spine-player.js``
 and ``spine-player.css`` (default: ``spinelift/web/ui/vendor``, which
@@ -16,6 +22,8 @@ and its preview panel says how to install the player.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -27,11 +35,27 @@ STATIC_DIR = UI_DIR / "static"
 DEFAULT_VENDOR_DIR = UI_DIR / "vendor"
 PLAYER_FILES = ("spine-player/spine-player.js", "spine-player/spine-player.css")
 
+PLAYER_STYLE_ATTRIBUTES = (
+    "position:relative;height:100%",
+    "display:block;width:100%;height:100%",
+    "background:#000;color:#fff;position:absolute;top:0;width:100%;height:100%;display:flex;"
+    "justify-content:center;align-items:center;overflow:auto;z-index:999",
+)
+"""the ``style`` attributes the vendored spine-player 4.2 writes (its frame, its canvas,
+its error panel): allowed by hash, see the module docstring"""
+
+
+def _style_hash(value: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(value.encode()).digest()).decode() + "'"
+
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
+        "style-src-elem 'self'",
+        "style-src-attr 'unsafe-hashes' " + " ".join(map(_style_hash, PLAYER_STYLE_ATTRIBUTES)),
         "img-src 'self' data: blob:",
         "font-src 'self'",
         "connect-src 'self'",
