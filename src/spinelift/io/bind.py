@@ -166,7 +166,11 @@ def rig_skeleton(
             bones, bias = choice.bones, choice.bias
         pixel_segments = _to_pixels(segments[bones], samples, art)
         # one bone moves the art rigidly: interior vertices would bend nothing
-        mesh = add_bone_vertices(base, pixel_segments) if len(bones) > 1 else base
+        mesh = (
+            add_bone_vertices(base, pixel_segments, min_angle=options.settings.min_angle)
+            if len(bones) > 1
+            else base
+        )
         world_vertices = to_world(mesh.vertices)
         lengths = np.hypot(*(segments[bones, 1] - segments[bones, 0]).T)
         broad = (lengths < 1e-6) & (bones != slot_bone) & ~art_bones[bones]
