@@ -292,6 +292,35 @@ def test_the_web_export_rigs_the_character_exactly_as_the_cli_does(project_setup
     assert web["skins"] == cli["skins"]  # attachment names (folders), paths and meshes
 
 
+def test_the_web_export_of_the_import_psd_feature_file_equals_convert(
+    project_setup: Setup,
+) -> None:
+    """Every Import PSD rule (tests/io/feature_psd.py: skins, [scale], [path], patterns,
+    [trim], [pad], [overlay], [origin], [bones]/[slots], linked meshes...) survives the
+    database: the web app's zip holds the same files, byte for byte, as `spinelift convert`
+    of the same PSD (the preview aside: it is drawn from the same meshes)."""
+    from tests.io.feature_psd import TREE, build
+
+    s = project_setup
+    psd = build(TREE)
+    owner, project_id, upload_id = s.new_project(psd=psd, name="features")
+    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    s.run_worker()
+    with zipfile.ZipFile(io.BytesIO(s.stored_export(owner, project_id))) as archive:
+        web = {n: archive.read(n) for n in archive.namelist() if n != "preview.png"}
+    cli_out = s.tmp / "cli-features"
+    (s.tmp / "features.psd").write_bytes(psd)
+    export_document(read_psd(s.tmp / "features.psd"), cli_out, ExportOptions(workers=1))
+    cli = {
+        p.relative_to(cli_out).as_posix(): p.read_bytes()
+        for p in sorted(cli_out.rglob("*"))
+        if p.is_file() and p.name != "preview.png"
+    }
+    assert sorted(web) == sorted(cli)
+    assert json.loads(web["features.json"]) == json.loads(cli["features.json"])
+    assert web == cli
+
+
 def test_a_png_upload_becomes_a_one_layer_project(project_setup: Setup) -> None:
     s = project_setup
     rgba = np.zeros((40, 60, 4), dtype=np.uint8)
