@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
+from tests.polling import wait_until
 from tests.service.support_service import png_bytes
 
 
@@ -77,6 +77,12 @@ def test_mesh_service_runs_broker_workers_and_api_and_stops_them_all(tmp_path: P
             os.killpg(service.pid, signal.SIGKILL)
             raise
     assert code == 0
-    time.sleep(0.5)
-    with pytest.raises(ProcessLookupError):  # workers and the broker are gone too
-        os.killpg(service.pid, 0)
+
+    def group_gone() -> bool:  # workers and the broker are gone too
+        try:
+            os.killpg(service.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    wait_until(group_gone, timeout=30, what="every process of mesh-service ended")
