@@ -88,7 +88,7 @@ def test_a_signed_callback_is_relayed_to_the_events_and_the_job(
             message = pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2)
             return json.loads(message["data"]) if message else None
 
-        event = wait_until(layer_event, timeout=5)
+        event = wait_until(layer_event, timeout=30)
     finally:
         pubsub.close()
     assert isinstance(event.pop("ts"), float)  # the bus stamps every event

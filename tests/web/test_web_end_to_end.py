@@ -70,7 +70,7 @@ def test_upload_watch_inspect_regenerate_export(
     with client.websocket_connect(f"/api/v1/projects/{pid}/events?token={token}") as ws:
         assert ws.receive_json()["type"] == "snapshot"
         channel = runtime.events.channel(pid)
-        wait_until(lambda: runtime.redis.pubsub_numsub(channel)[0][1] >= 1, timeout=5)
+        wait_until(lambda: runtime.redis.pubsub_numsub(channel)[0][1] >= 1, timeout=30)
         accepted = client.post(
             f"/api/v1/projects/{pid}/uploads",
             files={"file": ("sample.psd", psd, "application/octet-stream")},

@@ -32,14 +32,14 @@ def test_event_from_one_app_reaches_websocket_of_another(
             assert snapshot["type"] == "snapshot" and snapshot["project"]["id"] == pid
             assert snapshot["project"]["status"] == "draft" and snapshot["layers"] == []
             channel = bus_a.channel(pid)
-            wait_until(lambda: redis_a.pubsub_numsub(channel)[0][1] >= 1, timeout=5)
+            wait_until(lambda: redis_a.pubsub_numsub(channel)[0][1] >= 1, timeout=30)
             bus_a.publish(pid, {"type": "project", "project_id": pid, "status": "processing"})
             event = ws.receive_json()
             assert event["type"] == "project" and event["status"] == "processing"
         polled = app_a.get(f"/api/v1/projects/{pid}/events/snapshot", headers=headers)
         assert polled.status_code == 200 and polled.json()["type"] == "snapshot"
         # the socket's subscription ends with the client
-        wait_until(lambda: redis_a.pubsub_numsub(channel)[0][1] == 0, timeout=5)
+        wait_until(lambda: redis_a.pubsub_numsub(channel)[0][1] == 0, timeout=30)
 
 
 @pytest.mark.parametrize("token", ["", "garbage"])
