@@ -115,3 +115,11 @@ def test_attachment_names_apply_patterns_then_folders() -> None:
     assert attachment_name("arm", groups, LayerTags()) == "parts/left_arm"
     # as in the script, the pattern applies first, so only an unpatterned "/" is absolute
     assert attachment_name("/arm", groups[:1], LayerTags()) == "arm"
+
+
+def test_skin_wins_over_folder_on_the_same_group() -> None:
+    """The editor: "If a layer or group contains both the [skin] tag and the [folder]
+    tag, precedence will be given to the [skin] tag"."""
+    both = parse_name("g [folder:props] [skin:red]").tags
+    assert folder_path([both]) == "red"
+    assert folder_path([parse_name("g [folder:props]").tags]) == "props"  # control

@@ -211,12 +211,13 @@ def folder_path(chain: Sequence[LayerTags]) -> str:
 
     ``chain``: outermost first. Inner folders nest in outer ones; a folder value
     starting with ``/`` ignores the folders above it; a skin named ``default``
-    adds no folder. Returns ``""`` when no folder applies.
+    adds no folder; on a node with both, ``[skin]`` wins over ``[folder]`` (the editor's
+    rule). Returns ``""`` when no folder applies.
     """
     parts: list[str] = []
     for tags in reversed(chain):
-        folder = tags.folder if tags.folder is not None else tags.skin
-        if folder is None or (tags.folder is None and folder == "default"):
+        folder = tags.skin if tags.skin is not None else tags.folder
+        if folder is None or (tags.skin is not None and folder == "default"):
             continue
         if folder.startswith("/"):
             parts.append(folder[1:])
