@@ -2,7 +2,7 @@
 compression level, pixels never; the ring-by-ring bleed equals the whole-image sum;
 the 8-bit character preview shows each layer and mesh where it lies.
 
-Pixels are checked with Pillow, a decoder independent of the encoder (libpng in OpenCV).
+Pixels are checked by decoding the files again (Pillow) and comparing every value.
 """
 
 from __future__ import annotations
@@ -152,3 +152,14 @@ def test_character_preview_shows_layers_in_place_with_their_meshes() -> None:
     assert nearest(picture[9:12, 20:40], style.hull) < 60  # the hull runs along the top
     assert nearest(picture[28:33, 28:33], style.interior) < 60  # the diagonal inside
     assert nearest(picture[100:150, 10:60], style.hull) > 150  # no mesh for a hidden layer
+
+
+def test_regions_bleed_straight_onto_the_page_as_the_whole_image_sum() -> None:
+    rng = np.random.default_rng(8)
+    images = {f"r{i}": _art(rng, 12 + 5 * i, 30 - 2 * i) for i in range(6)}
+    atlas = pack_atlas(images, name="x", max_page_size=256, padding=2, bleed=2)
+    for name, rgba in images.items():
+        page, region = atlas.region(name)
+        y, x, h, w = region.y, region.x, region.height, region.width
+        placed = atlas.images[page][y : y + h, x : x + w]
+        assert np.array_equal(placed, _bleed_whole_image(rgba, 2))

@@ -106,11 +106,16 @@ def pack_atlas(
     regions: list[list[AtlasRegion]] = [[] for _ in layout.page_sizes]
     for region_name in sorted(images):
         place = layout.placements[region_name]
-        rgba = _bleed(images[region_name], bleed) if bleed else images[region_name]
-        block = np.pad(rgba, ((extrude, extrude), (extrude, extrude), (0, 0)), mode="edge")
-        bh, bw = block.shape[:2]
-        canvases[place.page][place.y : place.y + bh, place.x : place.x + bw] = block
+        rgba = images[region_name]
         h, w = rgba.shape[:2]
+        canvas = canvases[place.page]
+        if extrude:
+            bled = _bleed(rgba, bleed) if bleed else rgba
+            block = np.pad(bled, ((extrude, extrude), (extrude, extrude), (0, 0)), mode="edge")
+            bh, bw = block.shape[:2]
+            canvas[place.y : place.y + bh, place.x : place.x + bw] = block
+        else:  # straight onto the page: no copy of the region
+            _bleed(rgba, bleed, out=canvas[place.y : place.y + h, place.x : place.x + w])
         regions[place.page].append(
             AtlasRegion(region_name, place.x + extrude, place.y + extrude, int(w), int(h))
         )
@@ -216,17 +221,22 @@ def _check_region_names(names: list[str]) -> None:
         )
 
 
-def _bleed(rgba: RgbaArray, steps: int) -> RgbaArray:
+def _bleed(rgba: RgbaArray, steps: int, out: RgbaArray | None = None) -> RgbaArray:
     """Fully transparent pixels take the mean colour of their already coloured 8-neighbours,
-    ``steps`` rings deep; alpha never changes.
+    ``steps`` rings deep; alpha never changes. Written into ``out`` (same shape, e.g. the
+    region's place on an atlas page) when given, else into a copy; returns it.
 
     Each ring is worked out only where it grows (the transparent pixels next to coloured
     ones), adding the neighbours in a fixed order, so the result is the same, bit for bit,
-    as summing shifted copies of the whole image, at a fraction of the cost.
+    as summing shifted copies of the whole image, at a fraction of the cost and memory.
     """
+    if out is None:
+        out = rgba.copy()
+    else:
+        out[...] = rgba
     known = rgba[:, :, 3] > 0
     if known.all() or not known.any():
-        return rgba.copy()
+        return out
     h, w = known.shape
     stride = w + 2  # one transparent pixel around everything: every neighbour is in range
     source = np.zeros((h + 2, stride, 3), dtype=np.uint8)
@@ -234,34 +244,34 @@ def _bleed(rgba: RgbaArray, steps: int) -> RgbaArray:
     painted = np.zeros((h + 2, stride), dtype=bool)
     painted[1:-1, 1:-1] = known
     seen = painted.copy()
-    grown = np.zeros((h + 2, stride, 3), dtype=np.float64)  # the colours given so far
-    flat_source, flat_grown = source.reshape(-1, 3), grown.reshape(-1, 3)
-    flat_painted, flat_seen = painted.reshape(-1), seen.reshape(-1)
+    flat_source, flat_painted, flat_seen = (
+        source.reshape(-1, 3),
+        painted.reshape(-1),
+        seen.reshape(-1),
+    )
+    given = np.zeros(seen.size, dtype=np.int32)  # row in `colours` of a grown pixel (0: none)
+    colours = np.zeros((1, 3), dtype=np.float64)
     offsets = [dy * stride + dx for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
-    rings: list[npt.NDArray[np.intp]] = []
     kernel = np.ones((3, 3), dtype=np.uint8)
     for _ in range(steps):
         inner = np.ascontiguousarray(seen[1:-1, 1:-1])
         if inner.all():
             break
-        ring = cv2.dilate(inner.view(np.uint8), kernel).view(bool) & ~inner
-        ys, xs = np.nonzero(ring)
+        ys, xs = np.nonzero(cv2.dilate(inner.view(np.uint8), kernel).view(bool) & ~inner)
         at = (ys + 1) * stride + (xs + 1)
         total = np.zeros((at.size, 3), dtype=np.float64)
         count = np.zeros(at.size, dtype=np.float64)
         for offset in offsets:  # the order of the sum is fixed: the same bits every time
             near = at + offset
             k = flat_seen[near].astype(np.float64)
-            colour = np.where(flat_painted[near][:, None], flat_source[near], flat_grown[near])
+            colour = np.where(flat_painted[near][:, None], flat_source[near], colours[given[near]])
             total += colour * k[:, None]
             count += k
-        flat_grown[at] = total / count[:, None]
+        mean = total / count[:, None]
+        given[at] = np.arange(len(colours), len(colours) + at.size, dtype=np.int32)
+        colours = np.concatenate([colours, mean])
         flat_seen[at] = True
-        rings.append(at)
-    out = rgba.copy()
-    for at in rings:
-        ys, xs = np.divmod(at, stride)
-        out[ys - 1, xs - 1, :3] = np.round(flat_grown[at]).astype(np.uint8)
+        out[ys, xs, :3] = np.round(mean).astype(np.uint8)
     return out
 
 

@@ -60,14 +60,16 @@ def render_character_preview(
 
 
 def _checkerboard(width: int, height: int, style: PreviewStyle) -> npt.NDArray[np.uint8]:
-    """(height, width, 3) uint8: the light/dark squares that show transparency."""
+    """(height, width, 3) uint8: the light/dark squares that show transparency, written
+    band by band (no temporary picture)."""
     size = style.checker_size
-    tile = np.empty((2 * size, 2 * size, 3), dtype=np.uint8)
-    tile[:] = style.checker_light
-    tile[:size, size:] = style.checker_dark
-    tile[size:, :size] = style.checker_dark
-    reps = (height // (2 * size) + 1, width // (2 * size) + 1, 1)
-    return np.ascontiguousarray(np.tile(tile, reps)[:height, :width])
+    light, dark = np.array(style.checker_light, np.uint8), np.array(style.checker_dark, np.uint8)
+    starts_light = np.where(((np.arange(width) // size) % 2 == 0)[:, None], light, dark)
+    starts_dark = np.where(((np.arange(width) // size) % 2 == 0)[:, None], dark, light)
+    board = np.empty((height, width, 3), dtype=np.uint8)
+    for band, top in enumerate(range(0, height, size)):
+        board[top : top + size] = starts_light if band % 2 == 0 else starts_dark
+    return board
 
 
 def _compose(picture: npt.NDArray[np.uint8], layer: PlacedMesh, factor: float) -> None:

@@ -251,9 +251,13 @@ def _write(
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
     try:
-        # the PNG encoders release the GIL: atlas pages and preview encode side by side
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            tasks: list[Future[object]] = []
+        # the preview is drawn and encoded in a thread while this one packs and writes the
+        # atlas and the skeleton (the PNG encoder and OpenCV release the GIL)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            preview: Future[Path] | None = None
+            if options.preview:
+                size = (document.width, document.height)
+                preview = pool.submit(_write_preview, staging / "preview.png", size, placed)
             if options.atlas:
                 biggest = max(max(i.shape[:2]) for i in images.values()) + 2 * options.atlas_padding
                 page = max(options.max_page_size, min(MAX_RUNTIME_PAGE, biggest))
@@ -261,16 +265,14 @@ def _write(
                     images, name=name, max_page_size=page,
                     padding=options.atlas_padding, bleed=options.bleed,
                 )  # fmt: skip
-                tasks.append(pool.submit(write_atlas, atlas, staging))
+                write_atlas(atlas, staging)
+                del atlas
             else:
-                tasks.append(pool.submit(write_loose_images, images, staging / "images"))
-            if options.preview:
-                size = (document.width, document.height)
-                tasks.append(pool.submit(_write_preview, staging / "preview.png", size, placed))
-            for task in tasks:
-                task.result()
-        text = skeleton_dumps(skeleton, spine_version=options.spine_version, indent=2)
-        write_atomic(staging / f"{name}.json", text.encode("utf-8"))
+                write_loose_images(images, staging / "images")
+            text = skeleton_dumps(skeleton, spine_version=options.spine_version, indent=2)
+            write_atomic(staging / f"{name}.json", text.encode("utf-8"))
+            if preview is not None:
+                preview.result()
         files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
         if as_zip:
             _zip(staging, files, target)
