@@ -64,6 +64,7 @@ def choose_bones(
     usable: npt.NDArray[np.bool_] | None = None,
     blocked: npt.NDArray[np.bool_] | None = None,
     excluded: npt.NDArray[np.bool_] | None = None,
+    controls: npt.NDArray[np.bool_] | None = None,
     rules: ChoiceRules = ChoiceRules(),
 ) -> BoneChoice:
     """The candidate bones for art on ``slot_bone``.
@@ -114,8 +115,13 @@ def choose_bones(
         near = distance[:, 1:].min(axis=0) <= reach
         # how much of the art a bone is the nearest to: the ranking when there are too many
         share[ids] = np.bincount(distance.argmin(axis=1), minlength=len(ids) + 1)[1:]
+        handles = (
+            np.zeros(count, dtype=bool) if controls is None else np.asarray(controls, dtype=bool)
+        )
         for bone, is_near in zip(ids, near, strict=True):
-            if is_near:
+            # a control point right under the slot bone moves the whole part (a face's
+            # features follow the head's look-at control), near or not
+            if is_near or (handles[bone] and parent[bone] == slot_bone):
                 chosen[int(bone)] = offered[int(bone)]
     others = sorted((b for b in chosen if b != slot_bone), key=lambda b: (-share[b], b))
     kept = [slot_bone, *others[: max(0, rules.max_candidates - 1)]]

@@ -125,6 +125,11 @@ def rig_skeleton(
     usable = np.abs(det) > 1e-9
     art_bones, control_bones = _bone_roles(data)
     targets, outcomes = _targets(data, options)
+    # control points: zero-length leaf bones without art (a face's look-at control)
+    lengths_all = np.hypot(*(segments[:, 1] - segments[:, 0]).T)
+    leaf = np.ones(len(data.bones), dtype=bool)
+    leaf[parents[parents >= 0]] = False
+    handles = leaf & (lengths_all < 1e-6) & ~art_bones & ~control_bones
     _check_images(targets, images)
     chosen_by_user = _user_bones(data, targets, options.bones)
     meshes: dict[str, Mesh] = {}
@@ -149,7 +154,7 @@ def rig_skeleton(
         user = chosen_by_user.get(ref.label)
         if user is not None:
             bones = np.asarray(user, dtype=np.int64)
-            bias = np.ones(len(bones))
+            bias = np.where(bones == slot_bone, options.rules.slot_bias, options.rules.child_bias)
         else:
             blocked = art_bones.copy()
             blocked[slot_bone] = False
@@ -161,6 +166,7 @@ def rig_skeleton(
                 usable=usable,
                 blocked=blocked,
                 excluded=control_bones,
+                controls=handles,
                 rules=options.rules,
             )
             bones, bias = choice.bones, choice.bias
