@@ -87,6 +87,37 @@ def mesh_jobs(db: Path, project_id: int) -> list[tuple[str, str, int]]:
         ).fetchall()
 
 
+def breakdown(db: Path, project_id: int, started_wall: float) -> str:
+    """Where the time went: the document job, the mesh jobs' span, their run time."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT kind, enqueued_at, started_at, finished_at FROM jobs WHERE project_id = ?",
+            (project_id,),
+        ).fetchall()
+
+    def t(text: str | None) -> float:
+        from datetime import UTC, datetime
+
+        if not text:
+            return float("nan")
+        moment = datetime.fromisoformat(str(text))
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+    psd = [r for r in rows if r[0] != "generate_mesh" and r[0] != "notification"]
+    mesh = [r for r in rows if r[0] == "generate_mesh"]
+    if not psd or not mesh:
+        return "no breakdown"
+    _, p_start, p_end = (t(v) for v in psd[0][1:])
+    m_start = min(t(r[2]) for r in mesh)
+    m_end = max(t(r[3]) for r in mesh)
+    run = sum(t(r[3]) - t(r[2]) for r in mesh)
+    return (
+        f"upload->psd job start {p_start - started_wall:.2f} s, psd job {p_end - p_start:.2f} s, "
+        f"first mesh start +{m_start - p_end:.2f} s, mesh span {m_end - m_start:.2f} s "
+        f"(sum of {len(mesh)} mesh runs {run:.2f} s)"
+    )
+
+
 def worker_forks(serve: subprocess.Popen[bytes]) -> list[psutil.Process]:
     forks = []
     for child in psutil.Process(serve.pid).children():
@@ -150,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--recovery", type=int, default=0, metavar="N", help="kill runs")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--breakdown", action="store_true", help="where each run's time went")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="spinelift-bench-") as tmp:
         psd = build(Path(tmp) / "character.psd").read_bytes()
@@ -170,10 +202,14 @@ def main(argv: list[str] | None = None) -> int:
                 sign_in(client)
                 upload(client, psd)  # warm-up: imports, caches
                 times = []
+                db = Path(tmp) / "data" / "spinelift.db"
                 for _ in range(args.runs):
+                    wall = time.time()
                     project_id, started = upload(client, psd)
                     wait(lambda p=project_id: all_meshed(client, p), 300, "all meshed", every=0.01)
                     times.append(time.perf_counter() - started)
+                    if args.breakdown:
+                        print(f"  {times[-1]:.2f} s: {breakdown(db, project_id, wall)}")
                 cpus = os.cpu_count()
                 print(
                     f"machine: {cpus} CPUs; serve defaults (workers: {args.workers or 'default'})"
@@ -183,7 +219,6 @@ def main(argv: list[str] | None = None) -> int:
                     f"upload to all-meshed, 38-layer PSD, {len(times)} runs: median "
                     f"{median:.2f} s, min {low:.2f} s, max {high:.2f} s"
                 )
-                db = Path(tmp) / "data" / "spinelift.db"
                 for index in range(args.recovery):
                     print(f"recovery run {index + 1}: {recovery_run(client, serve, db, psd)}")
         finally:
