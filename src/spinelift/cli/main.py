@@ -50,6 +50,11 @@ COMMANDS = (
     ),
     Command("serve", "run the web app with its database, broker and workers", "serve_command"),
     Command("db", "create or migrate the web app's database", "db_command"),
+    Command(
+        "account",
+        "deactivate, reactivate or delete a web app account (operator)",
+        "account_command",
+    ),
 )
 
 
