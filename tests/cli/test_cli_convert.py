@@ -90,3 +90,32 @@ def test_convert_refuses_a_corrupt_psd(tmp_path: Path, capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert err.startswith("error: DOCUMENT_INVALID: bad.psd is not a PSD file")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_summary_counts_every_layer_and_a_flat_psd_reads_well(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from psd_tools import PSDImage
+
+    mixed = PSDImage.new("RGBA", (64, 48))
+    mixed.create_pixel_layer(Image.new("RGBA", (64, 48), (0, 0, 0, 0)), name="blank")
+    solid = Image.new("RGBA", (20, 10), (200, 40, 40, 255))
+    mixed.create_pixel_layer(solid, name="block", top=5, left=5)
+    mixed.save(tmp_path / "mixed.psd")
+    assert (
+        main(["convert", str(tmp_path / "mixed.psd"), "-o", str(tmp_path / "m"), "--workers", "1"])
+        == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("skipped: blank: ") for line in lines), lines
+    assert lines[-1].startswith("1 of 2 layers exported, 1 skipped: "), lines[-1]
+
+    PSDImage.new("RGB", (32, 32), color=(255, 255, 255)).save(tmp_path / "flat.psd")
+    assert (
+        main(["convert", str(tmp_path / "flat.psd"), "-o", str(tmp_path / "f"), "--workers", "1"])
+        == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert not any(line.startswith("skipped:") for line in lines), lines
+    assert any(line.startswith("note: the file has no layers") for line in lines), lines
+    assert lines[-1].startswith("1 of 1 layer exported: "), lines[-1]

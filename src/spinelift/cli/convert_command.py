@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # imported when the command runs: `convert --help` stays ligh
     from spinelift.io.document import Document
     from spinelift.io.export import ExportOptions, ExportResult
 
+DOCUMENT_NOTE = "(document)"
+"""the name of a skipped entry that is a note on the whole document (a file without layers,
+whose merged image is used), not a layer"""
+
 DESCRIPTION = """\
 Convert a layered PSD/PSB (or a PNG, or a folder of PNGs: one layer each) into a
 Spine project: every layer a mesh attachment placed where it sat in the art.
@@ -296,7 +300,8 @@ def _report(result: ExportResult, seconds: float) -> dict[str, object]:
         "skipped": [{"layer": n, "reason": why} for n, why in result.skipped],
         "exported": len(result.layers) - len(result.failed),
         "failed": len(result.failed),
-        "total_layers": len(result.layers) + len(result.skipped),
+        "total_layers": len(result.layers)
+        + sum(name != DOCUMENT_NOTE for name, _ in result.skipped),
         "exit_code": int(_exit_code(result)),
     }
 
@@ -330,18 +335,21 @@ def _print_table(result: ExportResult, seconds: float) -> None:
         assert r.error is not None
         console.print(f"error: {r.error.code}: {r.name}: {r.error.message}", markup=False)
     for name, why in result.skipped:
-        console.print(f"skipped: {name or '(unnamed layer)'}: {why}", markup=False)
+        label = "note" if name == DOCUMENT_NOTE else f"skipped: {name or '(unnamed layer)'}"
+        console.print(f"{label}: {why}", markup=False)
     console.print(summary_line(result, seconds), markup=False)
 
 
 def summary_line(result: ExportResult, seconds: float) -> str:
-    """``16 of 19 layers exported, 3 skipped, to OUT (files) in 0.52 s``: every layer of
-    the document counted, the skipped and failed ones named above it."""
-    total = len(result.layers) + len(result.skipped)
+    """``16 of 19 layers exported, 3 skipped: OUT (files) in 0.52 s``: every layer of the
+    document counted, the skipped and failed ones named above it (a note on the whole
+    document, such as a file without layers, is not a layer)."""
+    skipped = [s for s in result.skipped if s[0] != DOCUMENT_NOTE]
+    total = len(result.layers) + len(skipped)
     exported = len(result.layers) - len(result.failed)
     parts = [f"{exported} of {total} layer{'s' if total != 1 else ''} exported"]
     if result.failed:
         parts.append(f"{len(result.failed)} failed")
-    if result.skipped:
-        parts.append(f"{len(result.skipped)} skipped")
-    return f"{', '.join(parts)}, to {result.output} ({', '.join(result.files)}) in {seconds:.2f} s"
+    if skipped:
+        parts.append(f"{len(skipped)} skipped")
+    return f"{', '.join(parts)}: {result.output} ({', '.join(result.files)}) in {seconds:.2f} s"

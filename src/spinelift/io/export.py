@@ -110,7 +110,7 @@ def export_document(
     if not roles:
         raise EmptyDocumentError(
             f"{document.source_name}: no layer to export"
-            + (f" ({len(document.skipped)} skipped: see the report)" if document.skipped else ""),
+            + (f"; skipped: {_skipped_text(document.skipped)}" if document.skipped else ""),
             details={"skipped": [list(s) for s in document.skipped]},
         )
     images, outcomes = _mesh(document, roles, options, progress, dict(meshes or {}))
@@ -305,3 +305,9 @@ def _move_into(staging: Path, files: list[str], target: Path, *, skeleton_file: 
         destination = target / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
         (staging / rel).replace(destination)
+
+
+def _skipped_text(skipped: tuple[tuple[str, str], ...], shown: int = 3) -> str:
+    """The first ``shown`` skipped layers as ``name (reason)``, for an error message."""
+    text = "; ".join(f"{name or '(unnamed layer)'} ({why})" for name, why in skipped[:shown])
+    return text + (f"; and {len(skipped) - shown} more" if len(skipped) > shown else "")
