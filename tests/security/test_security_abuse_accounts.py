@@ -12,6 +12,8 @@ sign-up and account-wide sign-in limits, one Redis pub/sub connection per proces
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -33,7 +35,7 @@ from spinelift.storage.models import Project, User
 from spinelift.web.app import create_app
 from spinelift.web.routes_events import CLOSE_NOT_FOUND, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED
 from tests.polling import wait_until
-from tests.reliability.support import free_port
+from tests.reliability.support import WorkerGroup, free_port
 from tests.security.support_security import WebApp, claims, endpoints, forge, is_listed
 from tests.security.test_security_auth_matrix import WEB_OTHER_CREDENTIALS, WEB_PUBLIC
 from tests.web.support_web import PASSWORD
@@ -454,3 +456,54 @@ def test_attack_is_refused(
         figures = attack.run(Ctx(web, live, redis_client, monkeypatch, tmp_path))
     print(f"{name} [{backend}]: {figures}")
     attack.check(figures)
+
+
+def test_real_serve_believes_no_forwarded_address_and_caps_sign_ins(tmp_path: Path) -> None:
+    """``spinelift serve`` (its own uvicorn, embedded Redis, SQLite): a local client
+    rotating ``X-Forwarded-For`` is still one address (uvicorn's proxy headers are off and
+    no proxy is trusted by default), and the account-wide cap holds across addresses."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if "REDIS_URL" not in k and "DATABASE_URL" not in k}
+    env.update(
+        {
+            "SPINELIFT_JWT_SECRET": "abuse-" + "x" * 40,
+            "SPINELIFT_LOG_LEVEL": "WARNING",
+            "SPINELIFT_SIGNIN_IP_RATE": "4/minute",
+            "SPINELIFT_SIGNUP_RATE": "2/hour",
+        }
+    )
+    command = [sys.executable, "-m", "spinelift.cli.main", "serve", "--port", str(port),
+               "--data-dir", str(tmp_path / "data"), "--workers", "0"]  # fmt: skip
+    serve = WorkerGroup(command, env, tmp_path / "serve.log")
+    serve.start()
+    try:
+
+        def healthy() -> bool:
+            try:
+                return httpx.get(url + "/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(healthy, timeout=90, every=0.2, what="spinelift serve answering /health")
+        signups = [
+            httpx.post(
+                url + "/api/v1/auth/signup",
+                json={"email": f"s{n}@example.com", "password": PASSWORD},
+                headers={"X-Forwarded-For": f"203.0.113.{n + 1}"},
+            ).status_code
+            for n in range(3)
+        ]
+        signins = [
+            httpx.post(
+                url + "/api/v1/auth/signin",
+                json={"email": "s0@example.com", "password": "wrong guess 123"},
+                headers={"X-Forwarded-For": f"198.51.100.{n + 1}"},
+            ).status_code
+            for n in range(6)
+        ]
+    finally:
+        serve.stop()
+    print(f"real serve: sign-ups {signups}, sign-ins {signins}")
+    assert signups == [201, 201, 429], serve.log_text()[-2000:]
+    assert signins == [401] * 4 + [429] * 2

@@ -99,6 +99,7 @@ def run_stack(
     serve: Callable[[SettingsT], None],
     base_env: Mapping[str, str],
     notes: Sequence[str] = (),
+    open_path: str = "/",
 ) -> None:
     """Start the broker (unless ``settings.redis_url``), ``workers`` supervised worker
     processes and ``serve(settings)``; stop them all when serving ends."""
@@ -128,7 +129,7 @@ def run_stack(
                 max_delay=10.0,
             )
             supervisors.append(supervisor.start())
-        _announce(settings, name, data_dir, embedded, workers, threads, notes)
+        _announce(settings, name, open_path, data_dir, embedded, workers, threads, notes)
         serve(settings)
     finally:
         for supervisor in supervisors:
@@ -142,6 +143,7 @@ def run_stack(
 def _announce(
     settings: Any,
     name: str,
+    open_path: str,
     data_dir: Path,
     embedded: EmbeddedRedis | None,
     workers: int,
@@ -150,8 +152,9 @@ def _announce(
 ) -> None:
     host = str(settings.host)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    public = getattr(settings, "public_url", None)
-    url = (public or f"http://{shown}:{settings.port}").rstrip("/") + "/"
+    # the mesh service's own URL setting, else the web app's
+    public = getattr(settings, "service_url", None) or getattr(settings, "public_url", None)
+    url = (public or f"http://{shown}:{settings.port}").rstrip("/") + open_path
     log.info("%s: open %s", name, url, extra={"url": url})
     log.info("data folder: %s", data_dir, extra={"data_dir": str(data_dir)})
     if embedded is not None:
@@ -189,11 +192,19 @@ def _without_password(url: str) -> str:
 
 
 def serve_with_uvicorn(app: Any, host: str, port: int) -> None:
-    """Serve ``app``; uvicorn's own lines go through SpineLift's log format."""
+    """Serve ``app``; uvicorn's own lines go through SpineLift's log format. uvicorn's
+    proxy headers are off: the apps decide whom to believe (``SPINELIFT_TRUSTED_PROXIES``),
+    where uvicorn's default believes ``X-Forwarded-For`` from any local client."""
     import uvicorn
 
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", access_log=False, log_config=None
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        log_config=None,
+        proxy_headers=False,
     )
     uvicorn.Server(config).run()
 
