@@ -54,14 +54,11 @@ from typing import Any
 import dramatiq
 
 from spinelift.config import ServiceSettings
-from spinelift.core.mask import alpha_mask
-from spinelift.core.mesh import Mesh
 from spinelift.core.pipeline import build_mesh
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import DocumentError, EmptyDocumentError, SpineLiftError
-from spinelift.io.document import Document
-from spinelift.io.image import encode_png, read_image
-from spinelift.io.layer_rig import document_record, rig_record
+from spinelift.io.image import read_image
+from spinelift.io.layer_rig import document_record
 from spinelift.io.psd.limits import DocumentBudget
 from spinelift.jobs import project_export, project_runs
 from spinelift.jobs.broker import make_broker, redis_client, require_redis_url
@@ -78,10 +75,10 @@ from spinelift.jobs.project_layers import (
     mesh_data,
 )
 from spinelift.jobs.project_runs import RunEnd
-from spinelift.jobs.project_upload import StoredUpload, read_upload_document
-from spinelift.spine.attachment import attachment_mesh
+from spinelift.jobs.project_upload import StoredUpload, read_upload_document, store_layers
+from spinelift.jobs.remote_mesh import MeshServiceDownError, remote_mesh
 from spinelift.storage.blob_factory import blob_store_for
-from spinelift.storage.blob_keys import export_key, layer_image_key, player_files_key
+from spinelift.storage.blob_keys import export_key, player_files_key
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database, database_url_from_env
 from spinelift.storage.models import JobKind, JobStatus, LayerStatus, ProjectStatus
@@ -403,7 +400,9 @@ def run_process_psd(deps: JobDeps, job_id: str) -> None:
         document = read_upload_document(deps.blobs, uploads, deps.budget)
         if not document.layers:
             raise EmptyDocumentError(f"{document.source_name}: no layer to mesh")
-        mesh_jobs = _store_layers(deps, job_id, project_id, upload_id, owner_id, document)
+        mesh_jobs = store_layers(
+            deps.db, deps.blobs, job_id, (project_id, upload_id, owner_id), document
+        )
     except SpineLiftError as exc:
         _fail_job(deps, job_id, JobKind.PROCESS_PSD.value, exc.to_dict()["error"])
         return
@@ -418,69 +417,6 @@ def run_process_psd(deps: JobDeps, job_id: str) -> None:
     for mesh_job_id, layer_id in mesh_jobs:
         _layer_event(deps, project_id, layer_id, LayerStatus.PENDING, 0, "Queued")
         _send(deps, ACTOR_GENERATE_MESH, mesh_job_id)
-
-
-def _store_layers(
-    deps: JobDeps,
-    job_id: str,
-    project_id: int,
-    upload_id: int,
-    owner_id: int | None,
-    document: Document,
-) -> list[tuple[str, int]]:
-    """Layer rows (made once per upload), their PNGs, one queued mesh job per layer.
-
-    Rows are committed before their blobs are written, so Cleanup never sees a layer
-    blob without its row; a re-run writes the (identical) blobs again. Returns the
-    (mesh job id, layer id) pairs still queued.
-    """
-    old_keys: list[str] = []
-    with deps.db.unit(Actor.job(job_id, owner_id)) as uow:
-        layers = [r for r in uow.layers.list_for_project(project_id) if r.upload_id == upload_id]
-        if not layers:
-            old_keys = uow.layers.delete_for_project(project_id)  # an earlier upload's
-            layers = uow.layers.bulk_create(
-                project_id,
-                [
-                    {
-                        "name": layer.name[:255],
-                        "position": position,
-                        "bounds": {
-                            "x": layer.left,
-                            "y": layer.top,
-                            "width": layer.width,
-                            "height": layer.height,
-                        },
-                        "opacity": round(float(layer.opacity), 4),
-                        "blend_mode": layer.blend_mode,
-                        "visible": layer.visible,
-                        "has_mask": layer.has_mask,
-                        "rig": rig_record(layer),
-                        "upload_id": upload_id,
-                    }
-                    for position, layer in enumerate(document.layers)
-                ],
-            )
-            for row in layers:
-                row.image_key = layer_image_key(project_id, row.id)
-            uow.session.flush()
-        keys = [(row.position, row.id, row.image_key or "") for row in layers]
-        queued: list[tuple[str, int]] = []
-        for row in layers:
-            mesh_job, _ = uow.jobs.create(
-                f"{job_id}-layer-{row.id}",
-                JobKind.GENERATE_MESH,
-                user_id=owner_id,
-                project_id=project_id,
-                layer_id=row.id,
-            )
-            if mesh_job.status == JobStatus.QUEUED.value:
-                queued.append((mesh_job.job_id, row.id))
-    for key in old_keys:
-        deps.blobs.delete(key)
-    for position, _layer_id, key in keys:
-        deps.blobs.put(key, encode_png(document.layers[position].rgba, compress_level=1))
-    return queued
 
 
 # --------------------------------------------------------------------------- GenerateMesh
@@ -518,7 +454,7 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
         attachment = None
         if deps.mesh_client is not None:
             remote_id = f"{job_id}.{attempts}"
-            mesh, attachment = _remote_mesh(deps.mesh_client, image.rgba, settings, remote_id)
+            mesh, attachment = remote_mesh(deps.mesh_client, image.rgba, settings, remote_id)
         else:
             progress = _MeshProgress(deps, job_id, project_id, layer_id)
             # the export's size limit on the layer; its padding never makes it too large
@@ -547,14 +483,6 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
     figures = {k: data[k] for k in ("vertices", "hull", "triangles", "overdraw")}
     _layer_event(deps, project_id, layer_id, LayerStatus.COMPLETED, 100, "Done", mesh=figures)
     _project_finished(deps, project_id, finished)
-
-
-class MeshServiceDownError(RuntimeError):
-    """The mesh service could not be reached: not final, the job waits for it."""
-
-    def __init__(self, message: str, *, code: str = "MESH_SERVICE_UNAVAILABLE") -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _wait_for_mesh_service(
@@ -594,24 +522,6 @@ def _wait_for_mesh_service(
             deps, project_id, layer_id, LayerStatus.PENDING, 0, "Waiting for the mesh service"
         )
     _send(deps, ACTOR_GENERATE_MESH, job_id, delay=delay)
-
-
-def _remote_mesh(
-    client: MeshServiceClient, rgba: Any, settings: MeshSettings, remote_job_id: str
-) -> tuple[Mesh, dict[str, Any]]:
-    """The mesh the mesh service made of ``rgba`` (from its attachment, to 0.001 px:
-    :func:`~spinelift.spine.attachment.attachment_mesh`) and that attachment."""
-    try:
-        attachment = client.mesh(encode_png(rgba), settings.to_dict(), remote_job_id)
-    except SpineLiftError as exc:
-        if exc.details.get("retryable"):
-            raise MeshServiceDownError(str(exc), code=exc.code) from exc
-        if exc.details.get("remote_code") == "JOB_NOT_FOUND":
-            # the service forgot the job (its Redis restarted empty): submit it again
-            raise MeshServiceDownError(str(exc), code="JOB_NOT_FOUND") from exc
-        raise
-    kept = int(alpha_mask(rgba, settings.alpha_threshold).sum())
-    return attachment_mesh(attachment, kept_pixels=kept), attachment
 
 
 class _MeshProgress:

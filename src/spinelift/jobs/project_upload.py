@@ -1,4 +1,5 @@
-"""What a ProcessPsd job reads: the upload's document, within the document budget.
+"""What a ProcessPsd job reads (the upload's document, within the document budget) and
+stores (the layers: rows, PNGs, one queued GenerateMesh job each).
 
 One upload is a PSD/PSB or a PNG; a layered PNG upload (``POST .../uploads/layers``) is
 several PNG uploads read as one document, exactly as ``spinelift convert`` reads a
@@ -18,10 +19,16 @@ from dataclasses import dataclass
 
 from spinelift.errors import DocumentError
 from spinelift.io.document import Document, Layer
+from spinelift.io.image import encode_png
+from spinelift.io.layer_rig import rig_record
 from spinelift.io.png_document import PNG_SIGNATURE, read_png_bytes
 from spinelift.io.psd import read_psd
 from spinelift.io.psd.limits import DocumentBudget, check_png_budget, png_size
+from spinelift.storage.blob_keys import layer_image_key
 from spinelift.storage.blobs import BlobStore
+from spinelift.storage.db import Database
+from spinelift.storage.models import JobKind, JobStatus
+from spinelift.storage.repositories import Actor
 
 MAX_PNG_SIDE = 8192
 """largest width or height of one PNG (as ``spinelift convert``)"""
@@ -78,3 +85,67 @@ def _png_document(
     width = max(w for w, _ in sizes)
     height = max(h for _, h in sizes)
     return Document(width, height, tuple(layers), label, skipped=tuple(skipped))
+
+
+def store_layers(
+    db: Database,
+    blobs: BlobStore,
+    job_id: str,
+    upload: tuple[int, int, int | None],
+    document: Document,
+) -> list[tuple[str, int]]:
+    """Layer rows (made once per upload), their PNGs, one queued mesh job per layer.
+
+    Rows are committed before their blobs are written, so Cleanup never sees a layer
+    blob without its row; a re-run writes the (identical) blobs again. Returns the
+    (mesh job id, layer id) pairs still queued. ``upload``: (project id, upload id, owner
+    id) of the ProcessPsd job ``job_id``.
+    """
+    project_id, upload_id, owner_id = upload
+    old_keys: list[str] = []
+    with db.unit(Actor.job(job_id, owner_id)) as uow:
+        layers = [r for r in uow.layers.list_for_project(project_id) if r.upload_id == upload_id]
+        if not layers:
+            old_keys = uow.layers.delete_for_project(project_id)  # an earlier upload's
+            layers = uow.layers.bulk_create(
+                project_id,
+                [
+                    {
+                        "name": layer.name[:255],
+                        "position": position,
+                        "bounds": {
+                            "x": layer.left,
+                            "y": layer.top,
+                            "width": layer.width,
+                            "height": layer.height,
+                        },
+                        "opacity": round(float(layer.opacity), 4),
+                        "blend_mode": layer.blend_mode,
+                        "visible": layer.visible,
+                        "has_mask": layer.has_mask,
+                        "rig": rig_record(layer),
+                        "upload_id": upload_id,
+                    }
+                    for position, layer in enumerate(document.layers)
+                ],
+            )
+            for row in layers:
+                row.image_key = layer_image_key(project_id, row.id)
+            uow.session.flush()
+        keys = [(row.position, row.id, row.image_key or "") for row in layers]
+        queued: list[tuple[str, int]] = []
+        for row in layers:
+            mesh_job, _ = uow.jobs.create(
+                f"{job_id}-layer-{row.id}",
+                JobKind.GENERATE_MESH,
+                user_id=owner_id,
+                project_id=project_id,
+                layer_id=row.id,
+            )
+            if mesh_job.status == JobStatus.QUEUED.value:
+                queued.append((mesh_job.job_id, row.id))
+    for key in old_keys:
+        blobs.delete(key)
+    for position, _layer_id, key in keys:
+        blobs.put(key, encode_png(document.layers[position].rgba, compress_level=1))
+    return queued
