@@ -2,7 +2,7 @@
 compression level, pixels never; the ring-by-ring bleed equals the whole-image sum;
 the 8-bit character preview shows each layer and mesh where it lies.
 
-Pixels are checked by decoding the files again (Pillow) and comparing every value.
+Pixels are checked with Pillow, a decoder independent of the encoder (libpng in OpenCV).
 """
 
 from __future__ import annotations

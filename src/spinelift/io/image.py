@@ -11,12 +11,12 @@ from __future__ import annotations
 import io
 import os
 import warnings
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
@@ -110,13 +110,14 @@ def encode_png(rgba: RgbaArray, *, compress_level: int = FAST_PNG_LEVEL) -> byte
     """``rgba`` (``(H, W, 4) uint8``) as 8-bit RGBA PNG bytes (no ancillary chunks); an
     ``(H, W, 3)`` array (an opaque picture) as 8-bit RGB.
 
-    Pillow's encoder, reading the array in place (no copy of the pixels), adaptive
-    row filters. ``compress_level`` 0-9 is zlib's: 0 stores; 1-5 deflate with
-    run-length matches only (zlib's ``Z_RLE``: fast, and as small as level 6 on flat
-    colours and transparent space; the level makes no difference in that mode); 6-9
-    with zlib's full matching (smaller on noisy pictures, three or more times slower).
-    Deterministic for a given level. Decoders see exactly ``rgba``. Raises
-    ``ValueError`` for an array of another shape or type, or a level outside 0-9.
+    libpng, through OpenCV. ``compress_level`` 0-9 is zlib's: 0 stores; 1-5 use PNG's
+    "up" row filter and deflate with run-length matches only (zlib's ``Z_RLE``): about
+    four times faster than the defaults and within a few per cent of their size on layer
+    art, atlas pages and previews (flat colours, transparent space); the level makes no
+    difference in that mode. 6-9: libpng's adaptive filters and zlib's full matching
+    (smaller on noisy pictures, several times slower). Deterministic for a given level;
+    decoders see exactly ``rgba``. Raises ``ValueError`` for an array of another shape
+    or type, or a level outside 0-9.
     """
     if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] not in (3, 4) or 0 in rgba.shape:
         raise ValueError(
@@ -124,14 +125,15 @@ def encode_png(rgba: RgbaArray, *, compress_level: int = FAST_PNG_LEVEL) -> byte
         )
     if not 0 <= compress_level <= 9:
         raise ValueError(f"compress_level must be 0-9, got {compress_level}")
-    pixels = np.ascontiguousarray(rgba)
-    mode = "RGBA" if pixels.shape[2] == 4 else "RGB"
-    size = (int(pixels.shape[1]), int(pixels.shape[0]))
-    image = Image.frombuffer(mode, size, pixels, "raw", mode, 0, 1)  # shares the memory
-    strategy = zlib.Z_RLE if compress_level < 6 else zlib.Z_DEFAULT_STRATEGY
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=compress_level, compress_type=strategy)
-    return buffer.getvalue()
+    params = [cv2.IMWRITE_PNG_COMPRESSION, compress_level]
+    if compress_level < 6:
+        params += [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP]
+    swap = cv2.COLOR_RGBA2BGRA if rgba.shape[2] == 4 else cv2.COLOR_RGB2BGR  # OpenCV's order
+    ok, data = cv2.imencode(".png", cv2.cvtColor(rgba, swap), params)
+    if not ok:  # libpng refuses only what the checks above already refused
+        raise ValueError(f"OpenCV could not encode a {rgba.shape} image as PNG")
+    return data.tobytes()
 
 
 @contextmanager
