@@ -178,8 +178,7 @@ def rig_skeleton(
             else base
         )
         world_vertices = to_world(mesh.vertices)
-        lengths = np.hypot(*(segments[bones, 1] - segments[bones, 0]).T)
-        broad = (lengths < 1e-6) & (bones != slot_bone) & ~art_bones[bones]
+        broad = handles[bones] & (bones != slot_bone)
         weights = bone_weights(
             world_vertices,
             mesh.triangles,
