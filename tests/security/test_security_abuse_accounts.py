@@ -146,9 +146,11 @@ def served_to(ctx: Ctx, headers: dict[str, str]) -> dict[str, Any]:
 
 
 def old_socket_after_delete_and_id_reuse(ctx: Ctx) -> dict[str, Any]:
-    """A watches project P, deletes it; B's new project never gets P's id; even when a
-    foreign project does hold P (forced, as a pre-AUTOINCREMENT database could), and
-    events are published on P's channel, A's socket relays none and is closed."""
+    """A watches project P, deletes it: the socket closes. B's new project never gets P's
+    id. Then the worst case, as a database from before AUTOINCREMENT (or any path that
+    deletes without announcing it) could make: A watches Q, Q's row silently becomes B's
+    project with the same id, and 12 of B's events are published on Q's channel: A's
+    socket relays none of them and is closed."""
     _, _, a = ctx.user()
     b_id, _, b = ctx.user()
     p = ctx.project(a)
@@ -156,19 +158,32 @@ def old_socket_after_delete_and_id_reuse(ctx: Ctx) -> dict[str, Any]:
     ws = ctx.live.socket(p, token)
     opened(ws)
     assert ctx.web.client.delete(f"/api/v1/projects/{p}", headers=a).status_code == 204
+    after_delete, delete_code = drain(ws)
     b_project = ctx.project(b)
-    with ctx.web.db.engine.begin() as conn:  # the worst case: B's row takes P's id
+
+    q = ctx.project(a, "q")
+    watching = ctx.live.socket(q, token)
+    opened(watching)
+    with ctx.web.db.engine.begin() as conn:  # Q is B's now, under the same id
+        conn.execute(text("DELETE FROM projects WHERE id = :id"), {"id": q})
         conn.execute(
             text(
                 "INSERT INTO projects (id, owner_id, name, description, status, parameters,"
                 " created_at, updated_at) VALUES (:id, :owner, 'b', '', 'draft', '{}',"
                 " '2026-01-01', '2026-01-01')"
             ),
-            {"id": p, "owner": b_id},
+            {"id": q, "owner": b_id},
         )
-    ctx.publish(p, 12)
-    events, code = drain(ws)
-    return {"new_id": b_project, "old_id": p, "foreign_events": len(events), "close": code}
+    ctx.publish(q, 12)
+    events, code = drain(watching)
+    return {
+        "new_id": b_project,
+        "old_id": p,
+        "after_delete": len(after_delete),
+        "delete_close": delete_code,
+        "foreign_events": len(events),
+        "close": code,
+    }
 
 
 def deleted_account_token(ctx: Ctx) -> dict[str, Any]:
@@ -359,6 +374,7 @@ class Attack:
 
 def _no_foreign_events(f: dict[str, Any]) -> None:
     assert f["new_id"] > f["old_id"]  # ids are never reused
+    assert f["delete_close"] == CLOSE_NOT_FOUND and f["after_delete"] == 0
     assert f["foreign_events"] == 0
     assert f["close"] == CLOSE_NOT_FOUND
 
@@ -507,3 +523,31 @@ def test_real_serve_believes_no_forwarded_address_and_caps_sign_ins(tmp_path: Pa
     print(f"real serve: sign-ups {signups}, sign-ins {signins}")
     assert signups == [201, 201, 429], serve.log_text()[-2000:]
     assert signins == [401] * 4 + [429] * 2
+
+
+def test_a_lost_pubsub_connection_ends_the_sockets_and_the_next_one_reconnects(
+    make_web: Callable[..., WebApp], redis_client: redis.Redis
+) -> None:
+    """The process's one pub/sub connection killed (``CLIENT KILL``): its sockets close
+    with 1011 (the client reconnects and reads the snapshot again), never hang silent; the
+    next socket opens a fresh connection and gets events."""
+    web = make_web()
+    user = web.new_user()
+    project = web.client.post("/api/v1/projects", json={"name": "p"}, headers=user.headers)
+    pid = int(project.json()["id"])
+    name = f"{web.settings.key_prefix}:web-events"
+    bus = web.app.state.runtime.events
+    with live_app(web) as live:
+        sockets = [live.socket(pid, user.token) for _ in range(3)]
+        for ws in sockets:
+            opened(ws)
+        killed = [c for c in redis_client.client_list(_type="pubsub") if c["name"] == name]
+        assert len(killed) == 1
+        redis_client.execute_command("CLIENT", "KILL", "ID", killed[0]["id"])
+        codes = [drain(ws)[1] for ws in sockets]
+        fresh = live.socket(pid, user.token)
+        opened(fresh)
+        bus.publish(pid, {"type": "project", "project_id": pid, "status": "processing"})
+        event = fresh.recv(timeout=30)
+    assert codes == [1011, 1011, 1011]
+    assert '"processing"' in str(event)
