@@ -105,7 +105,10 @@ def _apply_mask(layer: Any, rgba: RgbaArray) -> RgbaArray:
         cx0, cy0 = max(0, x0), max(0, y0)
         cx1, cy1 = min(w, x0 + values.shape[1]), min(h, y0 + values.shape[0])
         if cx0 < cx1 and cy0 < cy1:
-            full[cy0:cy1, cx0:cx1] = values[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+            inside = values[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+            if (cx0, cy0, cx1, cy1) == (0, 0, w, h) and bool((inside == 1.0).all()):
+                return rgba  # a mask that reveals the whole layer changes no pixel
+            full[cy0:cy1, cx0:cx1] = inside
     out = rgba.copy()
     out[..., 3] = _to_byte(out[..., 3].astype(np.float32) / 255.0 * full)
     out[out[..., 3] == 0] = 0
