@@ -11,7 +11,8 @@
   Best on limbs.
 * ``inverse_square``: ``1 / d_j^2`` normalised: broad, smooth blends. Best where bones
   are controls laid over the art (eyes and faces split between two bones).
-* ``blend`` (default): the mean of the two (``heat_share`` of heat).
+* ``blend`` (default): ``heat_share`` (0.85) of heat and the rest inverse-square: heat's
+  joints with a little of the broad blend (tuned on bench/rig_quality.py).
 
 ``bias`` multiplies each bone's distance (below 1 favours it: an attachment's own slot
 bone); distances are measured to the segment (a zero-length bone is a point). The solve
@@ -89,7 +90,7 @@ def bone_weights(
     *,
     bias: FloatArray | None = None,
     method: Method = "blend",
-    heat_share: float = 0.5,
+    heat_share: float = 0.85,
     broad: npt.NDArray[np.bool_] | None = None,
     broad_share: float = 0.5,
     max_influences: int = 4,
