@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         serve=_serve,
         base_env=os.environ,
         notes=notes,
+        open_path="/docs",
     )
     return int(ExitCode.OK)
 

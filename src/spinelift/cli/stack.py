@@ -153,7 +153,8 @@ def _announce(
     host = str(settings.host)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     # the mesh service's own URL setting, else the web app's
-    public = getattr(settings, "service_url", None) or getattr(settings, "public_url", None)
+    own = "service_url" if hasattr(settings, "service_url") else "public_url"
+    public = getattr(settings, own, None)
     url = (public or f"http://{shown}:{settings.port}").rstrip("/") + open_path
     log.info("%s: open %s", name, url, extra={"url": url})
     log.info("data folder: %s", data_dir, extra={"data_dir": str(data_dir)})
