@@ -94,3 +94,47 @@ def test_forks_only_when_no_other_thread_runs() -> None:
     finally:
         stop.set()
         other.join()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_atlas_packed_while_meshing_is_the_atlas_packed_after(
+    sample: Document, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spinelift.io import export
+
+    packed: list[int] = []
+    real = export._encoded_atlas
+    monkeypatch.setattr(
+        export,
+        "_encoded_atlas",
+        lambda *a: packed.append(1) or real(*a),  # type: ignore[func-returns-value]
+    )
+    export_document(sample, tmp_path / "early", ExportOptions(workers=1))
+    assert len(packed) == 1  # made once, while meshing, and used
+    monkeypatch.setattr(export, "_early_atlas", lambda *a: [])
+    export_document(sample, tmp_path / "late", ExportOptions(workers=1))
+    assert len(packed) == 2
+    assert _files(tmp_path / "early") == _files(tmp_path / "late")
+
+
+def test_a_failed_layer_leaves_the_early_atlas_unused(tmp_path: Path) -> None:
+    from spinelift.io.document import Layer, LayerTags
+    from spinelift.io.export import export_document as export
+
+    def layer(name: str, rgba: npt.NDArray[np.uint8]) -> Layer:
+        return Layer(
+            name=name, raw_name=name, rgba=rgba, left=0, top=0, opacity=1.0,
+            blend_mode="normal", psd_blend_mode="normal", visible=True, has_mask=False,
+            kind="pixel", group_path=(), group_tags=(), tags=LayerTags(), index=0,
+        )  # fmt: skip
+
+    square = _blob(3, 24, 24)
+    faint = np.full((8, 8, 4), 5, dtype=np.uint8)  # nothing above the alpha threshold
+    doc = Document(24, 24, (layer("ok", square), layer("faint", faint)), "f.psd")
+    result = export(doc, tmp_path / "o", ExportOptions(workers=1, preview=False))
+    assert [r.name for r in result.failed] == ["faint"]
+    atlas = (tmp_path / "o" / "f.atlas").read_text()
+    assert "\nok\n" in atlas and "faint" not in atlas

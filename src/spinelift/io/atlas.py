@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from spinelift.errors import InvalidParametersError
 from spinelift.io.files import write_atomic
-from spinelift.io.image import write_png
+from spinelift.io.image import encode_png, write_png
 from spinelift.spine.atlas_format import AtlasPage, AtlasRegion, atlas_text
 from spinelift.spine.packing import pack_rects
 from spinelift.spine.paths import is_safe_path
@@ -138,6 +138,38 @@ def pack_atlas(
     except ValueError as exc:
         raise InvalidParametersError(str(exc)) from exc
     return PackedAtlas(name, pages, tuple(canvases))
+
+
+@dataclass(frozen=True, eq=False)
+class EncodedAtlas:
+    """An atlas ready to write: ``files`` are (file name, bytes), the page PNGs first and
+    the ``.atlas`` text last; ``images`` the region images it was packed from."""
+
+    images: Mapping[str, RgbaArray]
+    files: tuple[tuple[str, bytes], ...]
+
+    def made_from(self, images: Mapping[str, RgbaArray]) -> bool:
+        """Whether this atlas holds exactly ``images``: the same names, the same arrays."""
+        return images.keys() == self.images.keys() and all(
+            images[k] is self.images[k] for k in images
+        )
+
+
+def encode_atlas(atlas: PackedAtlas, images: Mapping[str, RgbaArray]) -> EncodedAtlas:
+    """Encode ``atlas`` (packed from ``images``) for :func:`write_encoded_atlas`."""
+    files = [
+        (page.name, encode_png(rgba)) for page, rgba in zip(atlas.pages, atlas.images, strict=True)
+    ]
+    files.append((f"{atlas.name}.atlas", atlas.text.encode("utf-8")))
+    return EncodedAtlas(dict(images), tuple(files))
+
+
+def write_encoded_atlas(encoded: EncodedAtlas, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write an encoded atlas's files into ``folder`` (made if missing), atomically, pages
+    before the ``.atlas`` file (a reader that finds the atlas finds its pages)."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    return [write_atomic(target / name, data) for name, data in encoded.files]
 
 
 def write_atlas(atlas: PackedAtlas, folder: str | os.PathLike[str]) -> list[Path]:

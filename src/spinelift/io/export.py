@@ -16,7 +16,7 @@ import io
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,13 @@ from spinelift.errors import (
     SpineLiftError,
 )
 from spinelift.io.assemble import Placement, assemble
-from spinelift.io.atlas import pack_atlas, write_atlas, write_loose_images
+from spinelift.io.atlas import (
+    EncodedAtlas,
+    encode_atlas,
+    pack_atlas,
+    write_encoded_atlas,
+    write_loose_images,
+)
 from spinelift.io.character_preview import PlacedMesh, render_character_preview
 from spinelift.io.document import Document
 from spinelift.io.export_image import (
@@ -113,8 +119,15 @@ def export_document(
             + (f"; skipped: {_skipped_text(document.skipped)}" if document.skipped else ""),
             details={"skipped": [list(s) for s in document.skipped]},
         )
-    images, outcomes = _mesh(document, roles, options, progress, dict(meshes or {}))
     name = safe_path(Path(document.source_name).stem, fallback="skeleton").replace("/", "_")
+    early: list[EncodedAtlas] = []  # the atlas, packed while the workers mesh
+    if meshes or any(r.linked is not None for r in roles):  # images not all meshed here
+        images, outcomes = _mesh(document, roles, options, progress, dict(meshes or {}))
+    else:
+        images, outcomes = _mesh(
+            document, roles, options, progress, {},
+            lambda jobs: early.extend(_early_atlas(jobs, name, options)),
+        )  # fmt: skip
     ox, oy = origin_point(document, options.origin)
     place = Placement(ox, oy, options.scale)
     reports = [_report(r, o) for r, o in zip(roles, outcomes, strict=True)]
@@ -128,7 +141,8 @@ def export_document(
     skeleton = assemble(name, roles, images, [o.mesh for o in outcomes], place)
     pngs = {r.region: i.rgba for r, i, o in zip(roles, images, outcomes, strict=True) if o.mesh}
     placed = [_placed(r, i, o) for r, i, o in zip(roles, images, outcomes, strict=True)]
-    files = _write(output, name, skeleton, pngs, placed, document, options)
+    ready = next((e for e in early if e.made_from(pngs)), None)  # else some layer failed
+    files = _write(output, name, skeleton, pngs, placed, document, options, ready)
     return ExportResult(Path(output), tuple(files), tuple(reports), document.skipped)
 
 
@@ -138,6 +152,7 @@ def _mesh(
     options: ExportOptions,
     progress: LayerProgress | None,
     given: dict[int, Mesh],
+    meanwhile: Callable[[list[MeshJob]], None] | None = None,
 ) -> tuple[list[ExportImage], list[MeshOutcome]]:
     """Each role's export image and mesh outcome (given, made here, or its source's)."""
     canvas = (document.width, document.height)
@@ -178,6 +193,7 @@ def _mesh(
         max_dimension=max(limit, options.max_dimension),
         workers=options.workers,
         progress=progress,
+        meanwhile=None if meanwhile is None else lambda: meanwhile(jobs),
     )
     outcomes.update(zip(todo, made, strict=True))
     index = {id(role): k for k, role in enumerate(roles)}
@@ -244,6 +260,7 @@ def _write(
     placed: list[PlacedMesh],
     document: Document,
     options: ExportOptions,
+    ready: EncodedAtlas | None = None,
 ) -> list[str]:
     target = Path(output)
     as_zip = target.suffix.lower() == ".zip"
@@ -259,14 +276,7 @@ def _write(
                 size = (document.width, document.height)
                 preview = pool.submit(_write_preview, staging / "preview.png", size, placed)
             if options.atlas:
-                biggest = max(max(i.shape[:2]) for i in images.values()) + 2 * options.atlas_padding
-                page = max(options.max_page_size, min(MAX_RUNTIME_PAGE, biggest))
-                atlas = pack_atlas(
-                    images, name=name, max_page_size=page,
-                    padding=options.atlas_padding, bleed=options.bleed,
-                )  # fmt: skip
-                write_atlas(atlas, staging)
-                del atlas
+                write_encoded_atlas(ready or _encoded_atlas(images, name, options), staging)
             else:
                 write_loose_images(images, staging / "images")
             text = skeleton_dumps(skeleton, spine_version=options.spine_version, indent=2)
@@ -281,6 +291,31 @@ def _write(
         return files
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _encoded_atlas(
+    images: Mapping[str, np.ndarray], name: str, options: ExportOptions
+) -> EncodedAtlas:
+    """The atlas of ``images``, packed and encoded: pages as large as the options allow
+    (grown up to the runtimes' limit for one big padded image)."""
+    biggest = max(max(i.shape[:2]) for i in images.values()) + 2 * options.atlas_padding
+    page = max(options.max_page_size, min(MAX_RUNTIME_PAGE, biggest))
+    atlas = pack_atlas(
+        images, name=name, max_page_size=page, padding=options.atlas_padding, bleed=options.bleed
+    )
+    return encode_atlas(atlas, images)
+
+
+def _early_atlas(jobs: list[MeshJob], name: str, options: ExportOptions) -> list[EncodedAtlas]:
+    """The atlas the export will write if every job meshes, made while workers mesh; none
+    when there is no atlas to make or it cannot be made (the export then packs what did
+    mesh, and reports any problem, as it would have)."""
+    if not options.atlas or not jobs:
+        return []
+    try:
+        return [_encoded_atlas({j.name: j.rgba for j in jobs}, name, options)]
+    except (SpineLiftError, ValueError):
+        return []
 
 
 def _write_preview(path: Path, size: tuple[int, int], placed: list[PlacedMesh]) -> Path:

@@ -101,25 +101,30 @@ def mesh_all(
     max_dimension: int,
     workers: int | None = None,
     progress: LayerProgress | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[MeshOutcome]:
     """Mesh every job; returns outcomes in job order.
 
     ``workers``: processes meshing at once, this one included (default: one per core).
     1, a single job, or too few pixels for extra processes to pay (see
     :func:`process_context`) meshes everything in this process.
+    ``meanwhile``: other work for this process (packing the atlas, say), done while the
+    workers mesh, before this process takes its share; it runs exactly once either way.
     """
     total = len(jobs)
     count = min(workers or default_workers(), total)
     pixels = [int(j.rgba.shape[0]) * int(j.rgba.shape[1]) for j in jobs]
     context, min_pixels = process_context()
     if count <= 1 or sum(pixels) < min_pixels:
+        if meanwhile is not None:
+            meanwhile()
         outcomes = []
         for k, job in enumerate(jobs, 1):
             outcomes.append(run_job(job, max_dimension))
             if progress is not None:
                 progress(k, total, job.name)
         return outcomes
-    return _mesh_shared(jobs, pixels, count, context, max_dimension, progress)
+    return _mesh_shared(jobs, pixels, count, context, max_dimension, progress, meanwhile)
 
 
 def _mesh_shared(
@@ -129,10 +134,11 @@ def _mesh_shared(
     context: BaseContext,
     max_dimension: int,
     progress: LayerProgress | None,
+    meanwhile: Callable[[], object] | None,
 ) -> list[MeshOutcome]:
-    """``count - 1`` worker processes take the jobs largest first; this process takes the
-    smallest ones from the other end (a queued job it cancels is never sent), until the
-    two meet; then it collects what the workers made."""
+    """``count - 1`` worker processes take the jobs largest first; this process does
+    ``meanwhile``, then takes the smallest jobs from the other end (a queued job it
+    cancels is never sent), until the two meet; then it collects what the workers made."""
     total = len(jobs)
     order = sorted(range(total), key=lambda i: (-pixels[i], i))
     results: list[MeshOutcome | None] = [None] * total
@@ -149,6 +155,8 @@ def _mesh_shared(
         futures: list[tuple[int, Future[MeshOutcome]]] = [
             (i, pool.submit(run_job, jobs[i], max_dimension)) for i in order
         ]
+        if meanwhile is not None:
+            meanwhile()
         taken = len(futures)
         while taken > 0 and futures[taken - 1][1].cancel():
             taken -= 1
