@@ -155,3 +155,46 @@ def test_0003_downgrades_and_upgrades_again_with_the_data(
             assert session.query(User).one().token_version == 1
     finally:
         database.dispose()
+
+
+def test_account_changes_move_the_token_version_and_are_audited(database: Database) -> None:
+    with database.unit(Actor.system()) as uow:
+        user = uow.users.create("versions@example.com", "h")
+        user_id = user.id
+        assert user.token_version == 1
+    versions = []
+    for change in ("deactivate", "reactivate", "password"):
+        with database.unit(Actor.system("operator")) as uow:
+            if change == "password":
+                assert uow.users.set_password_hash(user_id, "h2")
+            else:
+                assert getattr(uow.users, change)(user_id) is not None
+            versions.append(uow.users.get(user_id).token_version)  # type: ignore[union-attr]
+    assert versions == [2, 3, 4]
+    with database.unit(Actor.system()) as uow:
+        assert uow.users.deactivate(987_654) is None
+        assert uow.users.get(user_id).is_active  # type: ignore[union-attr]
+        actions = [e.action for e in uow.audit.for_target("user", user_id)]
+    assert {"user.deactivate", "user.reactivate", "user.password_change"} <= set(actions)
+
+
+def test_deleting_a_user_keeps_the_audit_and_forgets_the_address(database: Database) -> None:
+    with database.unit(Actor.system()) as uow:
+        user = uow.users.create("gone@example.com", "h")
+        first, second = uow.projects.create(user.id, "a"), uow.projects.create(user.id, "b")
+        user_id = user.id
+        assert uow.projects.ids_for_owner(user_id) == [first.id, second.id]
+        assert uow.projects.owner_of(first.id) == user_id
+    with database.unit(Actor.user(user_id)) as uow:
+        for project_id in uow.projects.ids_for_owner(user_id):
+            assert uow.projects.delete(user_id, project_id)
+        assert uow.users.delete(user_id, projects=2)
+        assert not uow.users.delete(user_id)
+    with database.unit(Actor.system()) as uow:
+        assert uow.users.get(user_id) is None
+        assert uow.projects.owner_of(first.id) is None
+        deletion = [e for e in uow.audit.for_target("user", user_id) if e.action == "user.delete"]
+        assert len(deletion) == 1
+        assert deletion[0].after == {"projects_deleted": 2}
+        assert "gone@example.com" not in str(deletion[0].before)
+        assert deletion[0].actor_user_id is None  # the actor's row is gone: SET NULL
