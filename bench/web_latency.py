@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--recovery", type=int, default=0, metavar="N", help="kill runs")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--breakdown", action="store_true", help="where each run's time went")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="spinelift-bench-") as tmp:
@@ -193,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
                    "--data-dir", str(Path(tmp) / "data")]  # fmt: skip
         if args.workers is not None:
             command += ["--workers", str(args.workers)]
+        if args.threads is not None:
+            command += ["--threads", str(args.threads)]
         with (Path(tmp) / "serve.log").open("wb") as log:
             serve = subprocess.Popen(command, env=env, stderr=log)
         try:
