@@ -110,3 +110,19 @@ def test_sample_skeleton_texels_stay_in_place_and_animations_play(tmp_path: Path
     assert max(report["setup"].values()) < 1e-3
     assert report["animations"]["wave"]["nonFinite"] == 0
     assert report["animations"]["wave"]["frames"] == 11
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", ["layer_effects", "pen-text", "masks2"])
+def test_converted_corpus_psd_rigs_from_its_atlas_and_plays(name: str, tmp_path: Path) -> None:
+    from spinelift.cli.main import main
+
+    psd = require(f"corpus/psd/{name}.psd")
+    out = tmp_path / "export"
+    assert main(["convert", str(psd), "-o", str(out), "--no-preview", "--workers", "1"]) == 0
+    skeleton = next(out.glob("*.json"))
+    atlas = next(out.glob("*.atlas"))
+    rigged = tmp_path / "rigged.json"
+    assert main(["rig", str(skeleton), "--atlas", str(atlas), "-o", str(rigged)]) == 0
+    report = play(rigged, skeleton)
+    assert report["setup"] and max(report["setup"].values()) < 1e-3
