@@ -4,10 +4,16 @@ For every image of the chosen set it builds a mesh with each method and measures
 it with the exact oracle :mod:`spinelift.core.metrics` against the kept pixels
 (alpha > ``alpha_threshold``): vertices, hull vertices, triangles, overdraw,
 clipped pixels (kept pixels not fully inside the mesh), minimum angle, time.
-For the corpus parts it also runs our engine with ``max_hull_vertices`` set to
-the hand-made mesh's hull count, to compare overdraw at the same budget.
+For the corpus parts (``parts``: 32, ``parts-more``: 161, by other artists) it
+also runs our engine with ``max_hull_vertices`` set to the hand-made mesh's hull
+count (and ``detail_factor`` 0.001), to compare overdraw at the same budget: per
+image, then per set (parts where ours has no more overdraw than the artist's,
+clipped pixels, refusals, median mesh area over the artist's), then the parts
+where ours still has more overdraw, each with the reason when there is one (the
+artist's mesh clips pixels, which ours never may).
 
     python -m bench.mesh_quality --set parts
+    python -m bench.mesh_quality --set parts,parts-more --methods ours,hand --summary-only
     python -m bench.mesh_quality --set all --limit 50 --markdown > /tmp/quality.md
     python -m bench.mesh_quality --set parts --methods naive,hand     # baseline only
 
@@ -49,6 +55,7 @@ class Measure:
     overdraw: float = math.nan
     clipped: int = 0
     min_angle: float = math.nan
+    area: float = math.nan
     ms: float = math.nan
     error: str | None = None
     crash: bool = False
@@ -84,6 +91,7 @@ def measure(
         overdraw=metrics.overdraw(mask, vertices, triangles),
         clipped=metrics.clipped_pixels(mask, vertices, triangles),
         min_angle=metrics.min_angle(vertices, triangles),
+        area=metrics.mesh_area(vertices, triangles),
         ms=seconds * 1000.0,
     )
 
@@ -205,15 +213,16 @@ def summary_rows(rows: list[Row], methods: Sequence[str]) -> tuple[list[str], li
 
 def same_hull_rows(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
     head = ["image", "hand hull", "ours hull", "hand overdraw %", "ours overdraw %",
-            "hand clipped", "ours clipped"]  # fmt: skip
+            "hand clipped", "ours clipped", "area ours/hand"]  # fmt: skip
     body: list[list[str]] = []
     pairs = [(r.name, r.same_hull) for r in rows if r.same_hull is not None]
     for name, (hand, ours) in pairs:
         if ours.error:
-            body.append([name, str(hand.hull), ours.error, _pct(hand.overdraw), "", "", ""])
+            body.append([name, str(hand.hull), ours.error, _pct(hand.overdraw), "", "", "", ""])
             continue
         body.append([name, str(hand.hull), str(ours.hull), _pct(hand.overdraw),
-                     _pct(ours.overdraw), str(hand.clipped), str(ours.clipped)])  # fmt: skip
+                     _pct(ours.overdraw), str(hand.clipped), str(ours.clipped),
+                     _num(ours.area / hand.area, ".3f")])  # fmt: skip
     ok = [(h, o) for _, (h, o) in pairs if o.error is None]
     if ok:
         better = sum(o.overdraw <= h.overdraw for h, o in ok)
@@ -225,7 +234,50 @@ def same_hull_rows(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
             _pct(_median([o.overdraw for _, o in ok])),
             str(sum(h.clipped for h, _ in ok)),
             str(sum(o.clipped for _, o in ok)),
+            _num(_median([o.area / h.area for h, o in ok]), ".3f"),
         ])  # fmt: skip
+    return head, body
+
+
+def same_hull_sets(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+    """Per set, at the artist's hull count: how often ours has no more overdraw, and more."""
+    head = ["set", "parts", "ours <= hand", "share", "refused", "ours clipped parts",
+            "hand clipped parts", "median hand overdraw %", "median ours overdraw %",
+            "median area ours/hand"]  # fmt: skip
+    body: list[list[str]] = []
+    for name in dict.fromkeys(r.set for r in rows if r.same_hull is not None):
+        pairs = [r.same_hull for r in rows if r.set == name and r.same_hull is not None]
+        ok = [(h, o) for h, o in pairs if o.error is None]
+        better = sum(o.overdraw <= h.overdraw for h, o in ok)
+        body.append([
+            name, str(len(pairs)), str(better), _pct(better / len(pairs)),
+            str(len(pairs) - len(ok)), str(sum(o.clipped > 0 for _, o in ok)),
+            str(sum(h.clipped > 0 for h, _ in ok)),
+            _pct(_median([h.overdraw for h, _ in ok])),
+            _pct(_median([o.overdraw for _, o in ok])),
+            _num(_median([o.area / h.area for h, o in ok]), ".3f"),
+        ])  # fmt: skip
+    return head, body
+
+
+def losing_rows(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+    """Parts where ours, at the artist's hull count, has more overdraw, and why."""
+    head = ["set", "image", "hull", "hand overdraw %", "ours overdraw %", "why"]
+    body: list[list[str]] = []
+    for r in rows:
+        if r.same_hull is None:
+            continue
+        hand, ours = r.same_hull
+        if ours.error is None and ours.overdraw <= hand.overdraw:
+            continue
+        if ours.error is not None:
+            why = f"refused: {ours.error}"
+        elif hand.clipped:
+            why = f"the artist's mesh clips {hand.clipped} px (ours clips none)"
+        else:
+            why = "none found: the artist's mesh clips nothing"
+        body.append([r.set, r.name, str(hand.hull), _pct(hand.overdraw), _pct(ours.overdraw),
+                     why])  # fmt: skip
     return head, body
 
 
@@ -260,7 +312,9 @@ def print_table(
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--set", default="parts", choices=[*corpus.SETS, "all"])
+    p.add_argument(
+        "--set", default="parts", help=f"one of {', '.join(corpus.SETS)}, all, or a comma list"
+    )
     p.add_argument("--limit", type=int, default=None, help="at most N images")
     p.add_argument("--methods", default=",".join(METHODS), help="comma list of ours,naive,hand")
     p.add_argument("--markdown", action="store_true", help="print markdown tables")
@@ -285,11 +339,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     rows: list[Row] = []
     skipped: list[corpus.Skipped] = []
-    for entry in corpus.load(args.set, args.limit):
-        if isinstance(entry, corpus.Skipped):
-            skipped.append(entry)
-            continue
-        rows.append(evaluate(entry, methods, settings))
+    names = [n.strip() for n in args.set.split(",") if n.strip()]
+    bad = [n for n in names if n not in (*corpus.SETS, "all")]
+    if bad:
+        p.error(f"unknown set(s): {', '.join(bad)}")
+    for name in names:
+        for entry in corpus.load(name, args.limit):
+            if isinstance(entry, corpus.Skipped):
+                skipped.append(entry)
+                continue
+            rows.append(evaluate(entry, methods, settings))
 
     out = print
     if args.markdown:
@@ -299,10 +358,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_table("per image", *detail_rows(rows, methods), args.markdown, out)
     print_table("summary", *summary_rows(rows, methods), args.markdown, out)
     if "ours" in methods and "hand" in methods:
-        print_table(
-            "at the hand-made mesh's hull vertex count (ours: max_hull_vertices = hand hull)",
-            *same_hull_rows(rows), args.markdown, out,
-        )  # fmt: skip
+        if not args.summary_only:
+            print_table(
+                "at the hand-made mesh's hull vertex count (ours: max_hull_vertices = hand hull)",
+                *same_hull_rows(rows), args.markdown, out,
+            )  # fmt: skip
+        print_table("at the artist's hull count, per set", *same_hull_sets(rows), args.markdown,
+                    out)  # fmt: skip
+        print_table("parts where ours has more overdraw at the artist's hull count",
+                    *losing_rows(rows), args.markdown, out)  # fmt: skip
     if skipped:
         out(f"\nskipped {len(skipped)} (not loadable):")
         for s in skipped:

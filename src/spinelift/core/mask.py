@@ -36,7 +36,19 @@ class MaskResult:
 
 def alpha_mask(rgba: npt.NDArray[np.uint8], alpha_threshold: int) -> BoolMask:
     """(H, W) bool: pixels of ``rgba`` (H, W, 4) whose alpha is above the threshold."""
+    if rgba.flags.c_contiguous:  # OpenCV copies the channel out faster than a strided view
+        return np.asarray(cv2.extractChannel(rgba, 3) > alpha_threshold)
     return np.asarray(rgba[:, :, 3] > alpha_threshold)
+
+
+def count(mask: BoolMask) -> int:
+    """Number of True pixels (``mask.sum()``, faster)."""
+    return int(cv2.countNonZero(as_bytes(mask)))
+
+
+def as_bytes(mask: BoolMask) -> npt.NDArray[np.uint8]:
+    """The mask as 0/1 bytes, without a copy when it is contiguous."""
+    return np.ascontiguousarray(mask).view(np.uint8)
 
 
 def build_masks(rgba: npt.NDArray[np.uint8], settings: MeshSettings) -> MaskResult:

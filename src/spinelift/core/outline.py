@@ -14,6 +14,16 @@ square is its centre grown by half a pixel, which lies inside a disk of radius
 offset contains the round one) and filling holes covers every pixel square,
 with ``SAFETY`` to spare for rounding. Holes are the mirror image, and are
 additionally clipped to the exact polygon through the hole's pixel centres.
+
+Tighter, through pixel *corners* (what the engine uses for the hull): mark every
+pixel corner that touches a kept pixel (a 2x2 dilation onto the (H+1, W+1) grid
+of corners) and trace that mask's outer contours ``C`` through corner points.
+A kept pixel's square has its four corners in the mask, a 2x2 block, and the
+region of an 8-connected contour holds every such block, so ``R(C)`` already
+holds every kept pixel square: the growth is ``eps + SAFETY``, without the
+``sqrt(2)/2`` (with ``eps = 0`` the outline lies on the art's own pixel edges,
+bevelled at diagonal steps, plus ``SAFETY``). Corners that touch two kept pixels
+one pixel apart join them, so one-pixel gaps between parts are covered too.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pyclipper as pc
 
-from spinelift.core.mask import BoolMask
+from spinelift.core.mask import BoolMask, as_bytes
 
 SCALE = 256
 """Clipper integer units per pixel."""
@@ -43,6 +53,12 @@ IntPath = list[list[int]]
 def _to_int(points: npt.NDArray[Any]) -> IntPath:
     """(k, 2) integer pixel indices -> Clipper path through the pixel centres."""
     path: IntPath = (points.reshape(-1, 2).astype(np.int64) * SCALE + SCALE // 2).tolist()
+    return path
+
+
+def _corners_to_int(points: npt.NDArray[Any]) -> IntPath:
+    """(k, 2) integer corner indices -> Clipper path through those pixel corners."""
+    path: IntPath = (points.reshape(-1, 2).astype(np.int64) * SCALE).tolist()
     return path
 
 
@@ -64,6 +80,11 @@ def _outers(tree: pc.PyPolyNode) -> list[IntPath]:
     return [child.Contour for child in tree.Childs if len(child.Contour) >= 3]
 
 
+def clip_to_image(paths: list[IntPath], width: int, height: int) -> list[IntPath]:
+    """The parts of ``paths`` (Clipper units) inside the image rectangle, holes filled."""
+    return _clip_to(paths, width, height)
+
+
 def _clip_to(paths: list[IntPath], width: int, height: int) -> list[IntPath]:
     rect = [[0, 0], [width * SCALE, 0], [width * SCALE, height * SCALE], [0, height * SCALE]]
     clipper = _clipper()
@@ -81,9 +102,7 @@ def outer_contours(
 
     Each contour is (k, 2) int32 (x, y) pixel indices.
     """
-    contours, hierarchy = cv2.findContours(
-        mask.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE
-    )
+    contours, hierarchy = cv2.findContours(as_bytes(mask), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return [], []
     parents = hierarchy[0][:, 3]
@@ -100,13 +119,41 @@ def outer_contours(
     return outers, borders  # type: ignore[return-value]
 
 
+def corner_contours(mask: BoolMask) -> list[npt.NDArray[np.int32]]:
+    """Outer contours through pixel *corners*: of the (H+1, W+1) mask of corners that touch
+    a kept pixel. Each is (k, 2) int32 (x, y) corner indices, corner (i, j) at image
+    point (i, j). A kept pixel's four corners are a 2x2 block of that mask, which the
+    region of its outer contour contains: no margin is needed (see the module docstring)."""
+    padded = cv2.copyMakeBorder(as_bytes(mask), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    # corner (i, j) touches pixels (i - 1 .. i, j - 1 .. j): a 2x2 dilation of the padded mask
+    corners = cv2.dilate(padded, np.ones((2, 2), dtype=np.uint8), anchor=(1, 1))[1:, 1:]
+    contours, _ = cv2.findContours(corners, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return [np.asarray(c, dtype=np.int32).reshape(-1, 2) for c in contours]
+
+
 def covering_polygons(
-    contours: list[npt.NDArray[np.int32]], width: int, height: int, eps: float
+    contours: list[npt.NDArray[np.int32]],
+    width: int,
+    height: int,
+    eps: float,
+    *,
+    corners: bool = False,
 ) -> list[IntPath]:
-    """Polygons (Clipper units) that together cover every pixel square of the contoured parts.
+    """Polygons (Clipper units) that together cover every pixel square of the contoured parts:
+    :func:`covering_region` clipped to the image rectangle."""
+    return _clip_to(covering_region(contours, eps, corners=corners), width, height)
+
+
+def covering_region(
+    contours: list[npt.NDArray[np.int32]], eps: float, *, corners: bool = False
+) -> list[IntPath]:
+    """Polygons (Clipper units) that cover every pixel square of the contoured parts with
+    at least ``SAFETY`` pixels to spare, also at the image's edges (not clipped to it).
 
     Each part is simplified with tolerance ``eps`` pixels, grown as proved in
-    the module docstring, holes filled, clipped to the image rectangle.
+    the module docstring, holes filled.
+    ``corners``: the contours are :func:`corner_contours` (else pixel-centre contours
+    from :func:`outer_contours`).
     """
     grown: list[IntPath] = []
     for contour in contours:
@@ -115,16 +162,16 @@ def covering_polygons(
         ).reshape(-1, 2)
         # approxPolyDP measures distance to the chord's line, not the chord: measure for real
         deviation = max(eps, deviation_from(contour, simplified))
-        path = _to_int(simplified)
+        path = _corners_to_int(simplified) if corners else _to_int(simplified)
         # the band around the closed path, offset as an open path that returns to its start:
         # Clipper's closed-line offset drops the middle of degenerate (zero-area) paths
         offset = pc.PyclipperOffset(_MITER_LIMIT)
         offset.AddPath([*path, path[0]], pc.JT_MITER, pc.ET_OPENSQUARE)
-        grown.extend(offset.Execute((deviation + math.sqrt(2.0) / 2.0 + SAFETY) * SCALE))
+        square = 0.0 if corners else math.sqrt(2.0) / 2.0
+        grown.extend(offset.Execute((deviation + square + SAFETY) * SCALE))
     union = _clipper()
     union.AddPaths(grown, pc.PT_SUBJECT, True)
-    merged = _outers(union.Execute2(pc.CT_UNION, pc.PFT_NONZERO, pc.PFT_NONZERO))
-    return _clip_to(merged, width, height)
+    return _outers(union.Execute2(pc.CT_UNION, pc.PFT_NONZERO, pc.PFT_NONZERO))
 
 
 def deviation_from(contour: npt.NDArray[np.int32], simplified: npt.NDArray[np.int32]) -> float:

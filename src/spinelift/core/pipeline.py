@@ -14,13 +14,16 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from spinelift.core.budget import tighten
 from spinelift.core.edges import order_outline
 from spinelift.core.holes import hole_polygons
-from spinelift.core.mask import build_masks
+from spinelift.core.mask import build_masks, count
 from spinelift.core.mesh import Mesh, MeshStats
 from spinelift.core.outline import (
     bridge,
-    covering_polygons,
+    clip_to_image,
+    corner_contours,
+    covering_region,
     hull_ring,
     outer_contours,
     signed_area,
@@ -40,6 +43,10 @@ Progress = Callable[[int, str], None]
 
 DEFAULT_MAX_DIMENSION = 4096
 """Seed 004's ``max_image_dimension``."""
+
+EXACT_OUTLINE_MAX = 400
+"""With a vertex budget, parts whose corner outline has at most this many points also start
+the simplifier from that outline itself (no tolerance): tightest, cheap only when small."""
 
 STEPS: dict[str, tuple[int, str]] = {
     "load": (10, "Loading image..."),
@@ -78,7 +85,7 @@ def build_mesh(
 
     step("mask")
     masks = build_masks(rgba, settings)
-    kept_pixels = int(masks.kept.sum())
+    kept_pixels = count(masks.kept)
 
     step("contours")
     contours, hole_borders = outer_contours(masks.shape)
@@ -86,10 +93,16 @@ def build_mesh(
         raise ContourExtractionError("no outline found in the mask")
 
     step("main_contour")
-    seed_eps = _seed_tolerance(int(masks.shape.sum()))
+    seed_eps = _seed_tolerance(count(masks.shape))
     outlines = []
-    for eps in (seed_eps, seed_eps * 2.5, seed_eps * 6.0):
-        polygons = covering_polygons(contours, width, height, eps)
+    reference: list[list[list[int]]] = []  # the finest region, unclipped: for tighten()
+    corners = corner_contours(masks.shape)
+    small = sum(len(c) for c in corners) <= EXACT_OUTLINE_MAX
+    exact = small and settings.max_hull_vertices > 0
+    for eps in ((0.0,) if exact else ()) + (seed_eps, seed_eps * 2.5, seed_eps * 6.0):
+        region = covering_region(corners, eps, corners=True)
+        reference = reference or region
+        polygons = clip_to_image(region, width, height)
         if polygons:
             outlines.append(polygons[0] if len(polygons) == 1 else bridge(polygons, width, height))
     if not outlines:
@@ -107,6 +120,9 @@ def build_mesh(
     simple = [ring for ring in candidates if ring_is_simple(ring)]
     if not simple:  # Clipper can leave a ring touching itself at a point: take its hull
         simple = [_simplified_hull(_convex(outlines[-1]), limits)]
+    if settings.max_hull_vertices:  # at a budget, each candidate is tightened in place
+        bounds = (float(width), float(height))
+        simple = [tighten(ring, reference, bounds) for ring in simple]
     hull = min(simple, key=lambda ring: signed_area(ring) + cost_limit * len(ring))
     holes = []
     if hole_borders and settings.hole_policy is HolePolicy.KEEP:

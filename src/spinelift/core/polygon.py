@@ -193,8 +193,7 @@ def outline_problem(points: FloatArray, segments: npt.NDArray[np.int32]) -> str 
     """Why the outline made of ``segments`` (k, 2) over ``points`` (n, 2) is not simple,
     or None: a repeated vertex, or two edges that touch or cross other than at a
     shared end. Only edges whose bounding boxes meet are tested."""
-    _, counts = np.unique(points, axis=0, return_counts=True)
-    if (counts > 1).any():
+    if len({(x, y) for x, y in points.tolist()}) < len(points):
         return "visits the same point twice"
     a, b = points[segments[:, 0]], points[segments[:, 1]]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
