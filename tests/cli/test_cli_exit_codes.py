@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.cli.conftest import write_image
 
 from spinelift.cli.exit_codes import EPILOG, SERVER_EPILOG, ExitCode
 from spinelift.cli.main import main
 from spinelift.io.psd import write_sample_psd
-from tests.cli.conftest import write_image
 
 Capture = pytest.CaptureFixture[str]
 Make = Callable[[Path], Path]
@@ -179,3 +179,25 @@ def test_every_help_reads_as_plain_text_with_real_defaults(command: str, capsys:
     assert "[default: SPINELIFT" not in text and "(default: SPINELIFT" not in text
     if command in ("worker", "mesh-service", "serve"):
         assert "layers or images" not in text  # no per-image exit codes on servers
+
+
+@pytest.mark.parametrize("command", ["serve", "mesh-service"])
+def test_a_server_whose_port_is_taken_exits_5_before_starting_anything(
+    command: str, tmp_path: Path
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "spinelift.cli.main", command, "--port", str(port),
+             "--data-dir", str(tmp_path / "data"), "--workers", "0"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == ExitCode.UNAVAILABLE, done.stderr
+    assert f"error: NETWORK_ERROR: cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert not (tmp_path / "data" / "broker.sock").exists()  # no broker was started

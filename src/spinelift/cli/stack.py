@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from spinelift.cli.embedded_redis import EmbeddedRedis
 from spinelift.cli.supervisor import Supervisor
-from spinelift.errors import InvalidParametersError
+from spinelift.errors import InvalidParametersError, NetworkError
 
 SettingsT = TypeVar("SettingsT", bound=Any)
 log = logging.getLogger("spinelift.serve")
@@ -104,6 +104,7 @@ def run_stack(
     """Start the broker (unless ``settings.redis_url``), ``workers`` supervised worker
     processes and ``serve(settings)``; stop them all when serving ends."""
     settings = start_logging(settings)
+    check_port_free(str(settings.host), int(settings.port))
     log_format = str(settings.log_format)
     data_dir = Path(settings.data_dir).resolve()
     embedded = None
@@ -207,7 +208,36 @@ def serve_with_uvicorn(app: Any, host: str, port: int) -> None:
         log_config=None,
         proxy_headers=False,
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except SystemExit as exc:  # uvicorn exits when it cannot start (a port taken, ...)
+        if exc.code in (0, None):
+            raise
+        raise NetworkError(
+            f"the server on {host}:{port} could not start or stopped with an error (see the "
+            "log above)",
+            details={"host": host, "port": port},
+        ) from None
+
+
+def check_port_free(host: str, port: int) -> None:
+    """:class:`NetworkError` (exit 5) when ``host:port`` cannot be listened on, checked
+    before anything is started."""
+    import socket
+
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise NetworkError(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}): another server "
+                "may be using it; pass --port (or SPINELIFT_PORT) or stop the other one",
+                details={"host": host, "port": port},
+            ) from None
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
