@@ -230,7 +230,8 @@ def test_too_large_images_are_refused(
     tmp_path: Path, engine: FakeEngine, make_image: MakeImage, capsys: Capture
 ) -> None:
     image = make_image(tmp_path / "x.png")
-    assert main(["mesh", str(image), "-o", str(tmp_path / "x.json"), "--max-dimension", "5"]) == 2  # a bad input
+    argv = ["mesh", str(image), "-o", str(tmp_path / "x.json"), "--max-dimension", "5"]
+    assert main(argv) == 2  # an image over the limit is a bad input
     assert "error: IMAGE_TOO_LARGE: x: " in capsys.readouterr().err
 
 
