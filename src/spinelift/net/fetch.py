@@ -16,6 +16,7 @@ only sent to the origin they were given for.
 from __future__ import annotations
 
 import functools
+import logging
 import ssl
 import time
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,8 @@ from spinelift.errors import FetchError
 from spinelift.net.ssrf import Target, UrlPolicy, check_url
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+log = logging.getLogger(__name__)
 
 
 def fetch_bytes(
@@ -77,10 +80,15 @@ def fetch_bytes(
         except httpx.TimeoutException:
             raise _failed(url, "timeout", f"no complete answer in {policy.timeout} s") from None
         except httpx.TransportError as exc:
-            reason = "connection" if isinstance(exc, httpx.NetworkError) else "protocol"
-            raise _failed(url, reason, f"could not fetch ({type(exc).__name__}: {exc})") from None
+            # the exception's text (addresses, socket errors) stays in the log, not in the
+            # error a client reads
+            log.info("fetch failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+            if isinstance(exc, httpx.NetworkError):
+                raise _failed(url, "connection", "could not connect to the server") from None
+            raise _failed(url, "protocol", "the server's answer was not valid HTTP") from None
         except httpx.DecodingError as exc:
-            raise _failed(url, "protocol", f"could not decode the body ({exc})") from None
+            log.info("fetch failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+            raise _failed(url, "protocol", "could not decode the body") from None
     raise _failed(
         url,
         "too_many_redirects",
