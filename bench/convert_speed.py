@@ -18,7 +18,8 @@ it into a separate virtualenv and pass ``--pspine PATH`` (or put it on ``PATH``)
     python -m bench.convert_speed --pspine ... --corpus --pairs 3 --markdown
 
 ``--profile`` adds the in-process profile of one convert of the character PSD
-(:mod:`bench.convert_profile`: imports, read, meshing, writing).
+(:mod:`bench.convert_profile`: imports, read, meshing, writing); ``--startup`` times
+``spinelift --help`` and ``spinelift convert --help`` as whole processes.
 
 **Floors** (``--floors``): in-process, best of ``--runs``, on the sample PSD, a
 synthetic 30-layer 2048x2048 PSD and the largest corpus PSDs:
@@ -75,32 +76,40 @@ def shared_dir() -> Path:
     return Path(os.environ.get("SPINELIFT_SHARED") or REPO / ".." / "shared").resolve()
 
 
-def layer_count(path: Path) -> tuple[int, str] | None:
-    """(layers, canvas) of SpineLift's document for ``path``, or None if it is refused."""
+def layer_counts(paths: list[Path]) -> dict[Path, tuple[int, str]]:
+    """(layers, canvas) of SpineLift's document for each path it reads (one subprocess)."""
     probe = (
-        "import json, sys\n"
+        "import json, sys, warnings\n"
+        "warnings.simplefilter('ignore')\n"
+        "from spinelift.errors import SpineLiftError\n"
         "from spinelift.io.psd import read_psd\n"
-        "d = read_psd(sys.argv[1])\n"
-        "print(json.dumps([len(d.layers), f'{d.width}x{d.height}']))\n"
+        "found = {}\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n"
+        "        d = read_psd(path)\n"
+        "    except SpineLiftError:\n"
+        "        continue\n"
+        "    found[path] = [len(d.layers), f'{d.width}x{d.height}']\n"
+        "print(json.dumps(found))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=False
+        [sys.executable, "-c", probe, *map(str, paths)], capture_output=True, text=True, check=True
     )
-    if done.returncode != 0:
-        return None
-    layers, canvas = json.loads(done.stdout.strip().splitlines()[-1])
-    return int(layers), str(canvas)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    return {Path(k): (int(v[0]), str(v[1])) for k, v in found.items()}
 
 
 def corpus_psds(min_layers: int) -> list[Path]:
     """Corpus PSD/PSB files whose document has more than ``min_layers`` layers."""
     root = shared_dir() / "corpus" / "psd"
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in (".psd", ".psb"))
-    return [p for p in files if (found := layer_count(p)) is not None and found[0] > min_layers]
+    counts = layer_counts(files)
+    return [p for p in files if p in counts and counts[p][0] > min_layers]
 
 
-def row(path: Path, pair: Paired | None, runs: list[Run]) -> list[str]:
-    found = layer_count(path)
+def row(
+    path: Path, found: tuple[int, str] | None, pair: Paired | None, runs: list[Run]
+) -> list[str]:
     layers, canvas = found if found is not None else (0, "-")
     spinelift = pair.a if pair is not None else runs
     failed = sorted({r.code for r in spinelift if r.code not in (0, 1)})
@@ -140,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-layers", type=int, default=5, help="corpus files with more [5]")
     parser.add_argument("--file", type=Path, action="append", default=[], help="time this too")
     parser.add_argument("--profile", action="store_true", help="add the in-process profile")
+    parser.add_argument(
+        "--startup", action="store_true", help="also time `spinelift --help`, `convert --help`"
+    )
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--floors", action="store_true", help="the in-process floors table")
     parser.add_argument("--runs", type=int, default=3, help="--floors: best of this many")
@@ -163,17 +175,18 @@ def main(argv: list[str] | None = None) -> int:
             "note"]  # fmt: skip
     lines = []
     ratios: list[float] = []
+    counts = layer_counts(inputs)
     with tempfile.TemporaryDirectory() as tmp:
         for n, path in enumerate(inputs):
             a = [*spinelift_command(), "convert", str(path), "-o", f"{tmp}/sl{n}"]
             if args.pspine:
                 b = [args.pspine, "-q", str(path), "-o", f"{tmp}/ps{n}"]
                 pair = paired(a, b, pairs=args.pairs)
-                lines.append(row(path, pair, []))
+                lines.append(row(path, counts.get(path), pair, []))
                 if path != inputs[0]:
                     ratios.append(pair.wall_ratio.median)
             else:
-                lines.append(row(path, None, alone(a, runs=args.pairs)))
+                lines.append(row(path, counts.get(path), None, alone(a, runs=args.pairs)))
             print(f"  timed {path.name}", file=sys.stderr, flush=True)
     print_table(head, lines, markdown=args.markdown)
     if ratios:
@@ -182,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
             f"corpus files: {len(ratios)}; median of their wall ratios {middle:.2f}, "
             f"range {min(ratios):.2f}-{max(ratios):.2f}"
         )
+    if args.startup:
+        for extra in (["--help"], ["convert", "--help"]):
+            runs = alone([*spinelift_command(), *extra], runs=2 * args.pairs)
+            print(f"spinelift {' '.join(extra)}: wall {Paired.wall(runs).text(3)} s, "
+                  f"peak {Paired.peak(runs).text(0)} MiB ({len(runs)} runs)")  # fmt: skip
     if args.profile:
         done = subprocess.run(
             [sys.executable, "-m", "bench.convert_profile", str(inputs[0])],
