@@ -19,7 +19,8 @@ import pytest
 
 from spinelift.io.bind import RigOptions, rig_skeleton
 from spinelift.io.bind_images import FolderImages
-from spinelift.spine.skeleton_data import read_skeleton, world_transforms
+from spinelift.spine.bone_pose import world_transforms
+from spinelift.spine.skeleton_data import read_skeleton
 from tests.runtime.conftest import require_runtime
 from tests.runtime.spine_runtime import node_executable
 from tests.shared_corpus import require
@@ -46,7 +47,7 @@ def play(rigged: Path, original: Path | None = None, *, bones: bool = False) -> 
 
 def constrained_bones(document: dict[str, Any]) -> set[str]:
     """Bones a constraint may move in the setup pose, and everything under them."""
-    moved = set()
+    moved: set[str] = set()
     for kind in ("ik", "transform", "path", "physics"):
         for constraint in document.get(kind) or []:
             moved.update(constraint.get("bones") or [])

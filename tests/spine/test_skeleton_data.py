@@ -12,13 +12,9 @@ from tests.spine.rig_samples import arm_skeleton
 
 from spinelift.core.mesh import Mesh
 from spinelift.errors import BoneHierarchyError, SkeletonError, UnsupportedSkeletonError
+from spinelift.spine.bone_pose import bone_segments, world_transforms
 from spinelift.spine.bound_mesh import texel_placement, weighted_mesh
-from spinelift.spine.skeleton_data import (
-    BoneSetup,
-    bone_segments,
-    read_skeleton,
-    world_transforms,
-)
+from spinelift.spine.skeleton_data import BoneSetup, read_skeleton
 from spinelift.spine.timelines import drop_deform_timelines
 
 

@@ -29,15 +29,10 @@ from spinelift.core.mesh import Mesh
 from spinelift.core.settings import MeshSettings
 from spinelift.core.weights import Method, bone_weights
 from spinelift.errors import ImageNotFoundError, InvalidParametersError
-from spinelift.spine.bound_mesh import TexelPlacement, is_weighted, texel_placement, weighted_mesh
-from spinelift.spine.skeleton_data import (
-    AttachmentRef,
-    SkeletonData,
-    bone_parents,
-    bone_segments,
-    read_skeleton,
-    world_transforms,
-)
+from spinelift.spine.bind_geometry import art_samples, bone_roles, to_pixels, world_placement
+from spinelift.spine.bone_pose import bone_parents, bone_segments, world_transforms
+from spinelift.spine.bound_mesh import is_weighted, weighted_mesh
+from spinelift.spine.skeleton_data import AttachmentRef, SkeletonData, read_skeleton
 from spinelift.spine.timelines import drop_deform_timelines
 
 FloatArray = npt.NDArray[np.float64]
@@ -123,7 +118,7 @@ def rig_skeleton(
     parents = bone_parents(data.bones)
     det = world[:, 0, 0] * world[:, 1, 1] - world[:, 0, 1] * world[:, 1, 0]
     usable = np.abs(det) > 1e-9
-    art_bones, control_bones = _bone_roles(data)
+    art_bones, control_bones = bone_roles(data)
     targets, outcomes = _targets(data, options)
     # control points: zero-length leaf bones without art (a face's look-at control)
     lengths_all = np.hypot(*(segments[:, 1] - segments[:, 0]).T)
@@ -148,8 +143,8 @@ def rig_skeleton(
         if base is None:
             base = build(rgba, options.settings)
             meshes[ref.path] = base
-        to_world = _world_placement(ref.mapping, rgba, world, slot_bone, data)
-        samples = _art_samples(rgba, options.settings.alpha_threshold)
+        to_world = world_placement(ref.mapping, rgba, world, slot_bone, data)
+        samples = art_samples(rgba, options.settings.alpha_threshold)
         art = to_world(samples)
         user = chosen_by_user.get(ref.label)
         if user is not None:
@@ -170,7 +165,7 @@ def rig_skeleton(
                 rules=options.rules,
             )
             bones, bias = choice.bones, choice.bias
-        pixel_segments = _to_pixels(segments[bones], samples, art)
+        pixel_segments = to_pixels(segments[bones], samples, art)
         # one bone moves the art rigidly: interior vertices would bend nothing
         mesh = (
             add_bone_vertices(base, pixel_segments, min_angle=options.settings.min_angle)
@@ -211,30 +206,6 @@ def rig_skeleton(
         for anim, skin, slot, name in drop_deform_timelines(data.document, changed)
     ]
     return RigResult(document=data.document, attachments=outcomes, warnings=warnings)
-
-
-def _bone_roles(data: SkeletonData) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """``(art, control)`` masks over the bones: bones of slots that draw an image (region
-    or mesh in some skin), and control bones (IK targets, IK chains with no slot)."""
-    art = np.zeros(len(data.bones), dtype=bool)
-    drawn = {r.slot for r in data.attachments() if r.kind in ("region", "mesh", "linkedmesh")}
-    for slot, bone in data.slots.items():
-        if slot in drawn:
-            art[bone] = True
-    with_slot = set(data.slots.values())
-    control = np.zeros(len(data.bones), dtype=bool)
-    names = {b.name: i for i, b in enumerate(data.bones)}
-    for constraint in data.document.get("ik") or []:
-        if not isinstance(constraint, dict):
-            continue
-        target = names.get(str(constraint.get("target")))
-        if target is not None:
-            control[target] = True
-        for bone in constraint.get("bones") or []:
-            index = names.get(str(bone))
-            if index is not None and index not in with_slot:
-                control[index] = True
-    return art, control
 
 
 def _targets(
@@ -304,72 +275,6 @@ def _user_bones(
             details={"fields": {"bones": unknown_keys}},
         )
     return out
-
-
-def _world_placement(
-    mapping: Mapping[str, Any],
-    rgba: RgbaArray,
-    world: FloatArray,
-    slot_bone: int,
-    data: SkeletonData,
-) -> Callable[[FloatArray], FloatArray]:
-    height, width = rgba.shape[:2]
-    if mapping.get("type", "region") == "mesh" and is_weighted(mapping):
-        placement = _weighted_placement(mapping, width, height, world)
-        return placement
-    local = texel_placement(mapping, width, height)
-    matrix = world[slot_bone]
-
-    def to_world(pixels: FloatArray) -> FloatArray:
-        return np.asarray(local(pixels) @ matrix[:, :2].T + matrix[:, 2], dtype=np.float64)
-
-    return to_world
-
-
-def _weighted_placement(
-    mapping: Mapping[str, Any], width: int, height: int, world: FloatArray
-) -> TexelPlacement:
-    """A weighted mesh's texels in the setup pose: its world vertices, linear per triangle."""
-    values = mapping["vertices"]
-    uvs = np.asarray(mapping["uvs"], dtype=np.float64).reshape(-1, 2)
-    points = np.zeros((len(uvs), 2))
-    k = 0
-    for i in range(len(uvs)):
-        count = int(values[k])
-        k += 1
-        for _ in range(count):
-            bone, x, y, w = int(values[k]), values[k + 1], values[k + 2], values[k + 3]
-            points[i] += w * (world[bone, :, :2] @ [x, y] + world[bone, :, 2])
-            k += 4
-    flat = {"type": "mesh", "uvs": mapping["uvs"], "triangles": mapping["triangles"]}
-    flat["vertices"] = points.ravel().tolist()
-    return texel_placement(flat, width, height)
-
-
-def _art_samples(rgba: RgbaArray, threshold: int, count: int = 24) -> FloatArray:
-    """Pixel centres of opaque pixels on a coarse grid (about count x count at most)."""
-    height, width = rgba.shape[:2]
-    step = max(1, round(max(width, height) / count))
-    ys, xs = np.nonzero(rgba[::step, ::step, 3] > threshold)
-    if len(xs) == 0:
-        ys, xs = np.nonzero(rgba[:, :, 3] > threshold)
-        step = 1
-    return np.stack([xs * step + 0.5, ys * step + 0.5], axis=1).astype(np.float64)
-
-
-def _to_pixels(world_segments: FloatArray, pixels: FloatArray, art: FloatArray) -> FloatArray:
-    """Bone segments mapped into the image's pixel space by the affine map that best fits
-    pixel -> world over the art (exact for regions and flat meshes)."""
-    if len(pixels) < 3:
-        return np.zeros((0, 2, 2))
-    design = np.concatenate([pixels, np.ones((len(pixels), 1))], axis=1)
-    forward, *_ = np.linalg.lstsq(design, art, rcond=None)  # (3, 2): [x y 1] @ forward
-    linear, offset = forward[:2].T, forward[2]
-    if abs(np.linalg.det(linear)) < 1e-12:
-        return np.zeros((0, 2, 2))
-    inverse = np.linalg.inv(linear)
-    flat = world_segments.reshape(-1, 2)
-    return np.asarray(((flat - offset) @ inverse.T).reshape(-1, 2, 2), dtype=np.float64)
 
 
 def _nonessential_size(mapping: Mapping[str, Any], rgba: RgbaArray) -> tuple[float, float]:

@@ -27,7 +27,8 @@ from spinelift.io.document import Document
 from spinelift.io.files import write_json
 from spinelift.io.image import write_png
 from spinelift.io.rig import LayerRole, Origin, origin_point, plan_roles
-from spinelift.spine.skeleton_data import AttachmentRef, read_skeleton, world_transforms
+from spinelift.spine.bone_pose import world_transforms
+from spinelift.spine.skeleton_data import AttachmentRef, read_skeleton
 
 
 @dataclass(frozen=True, slots=True)
