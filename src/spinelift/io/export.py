@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -324,6 +323,8 @@ def _write_preview(path: Path, size: tuple[int, int], placed: list[PlacedMesh]) 
 
 
 def _zip(staging: Path, files: list[str], target: Path) -> None:
+    import zipfile  # only for a .zip output
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for rel in files:

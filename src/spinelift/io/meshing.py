@@ -23,15 +23,18 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from spinelift.core import Mesh, MeshSettings, build_mesh
 from spinelift.errors import SpineLiftError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 LayerProgress = Callable[[int, int, str], None]
 """Called with (layers done, layers in all, name of the layer just done)."""
@@ -139,6 +142,8 @@ def _mesh_shared(
     """``count - 1`` worker processes take the jobs largest first; this process does
     ``meanwhile``, then takes the smallest jobs from the other end (a queued job it
     cancels is never sent), until the two meet; then it collects what the workers made."""
+    from concurrent.futures import ProcessPoolExecutor  # only when processes pay
+
     total = len(jobs)
     order = sorted(range(total), key=lambda i: (-pixels[i], i))
     results: list[MeshOutcome | None] = [None] * total
