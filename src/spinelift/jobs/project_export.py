@@ -91,9 +91,11 @@ def build_and_store(
     for index, (row, parameters, data) in enumerate(records):
         layer = document_layer(row, read_image(blobs.get(row.image_key)), index)
         layers.append(layer)
+        # a stored mesh's own settings; a layer without one is meshed by the export
         chosen = MeshSettings.from_mapping(parameters or {**defaults, **row.parameters})
         settings[layer.name] = chosen
         mesh = stored_mesh(data)
+        # the image export_document will compute for this layer (settings, then tags)
         image, _ = export_image(layer, chosen, (version.width, version.height))
         if mesh is not None and (mesh.width, mesh.height) == (image.width, image.height):
             meshes[index] = mesh

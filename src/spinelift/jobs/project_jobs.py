@@ -435,9 +435,10 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
         uow.jobs.claim(job_id, message="Meshing")
         attempts, layer_id, project_id = job.attempts, layer.id, layer.project_id
         uow.layers.set_status(layer_id, LayerStatus.PROCESSING)
-        parameters = job.payload.get("parameters")
-        if parameters is None:
-            parameters = {**layer.project.parameters, **layer.parameters}
+        tuned = job.payload.get("parameters")  # a re-tune's, else the layer's own
+        if tuned is None:
+            tuned = dict(layer.parameters)
+        defaults = dict(layer.project.parameters)
         stored = StoredLayer.of(layer)
         jobs = uow.jobs.list_for_project(project_id, limit=10_000)
         canvas = canvas_of(jobs) or (layer.x + layer.width, layer.y + layer.height)
@@ -446,9 +447,12 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
         if not stored.image_key:
             raise DocumentError(f"layer {layer_id} has no image")
         pixels = read_image(deps.blobs.get(stored.image_key))
-        # the image the export writes for this layer, meshed with its tags applied
+        # the image the export writes for this layer: project settings, name tags, tuning
         image, settings = export_image(
-            document_layer(stored, pixels, 0), MeshSettings.from_mapping(dict(parameters)), canvas
+            document_layer(stored, pixels, 0),
+            MeshSettings.from_mapping(defaults),
+            canvas,
+            tuned,
         )
         del pixels
         attachment = None
@@ -701,7 +705,7 @@ def run_notify_project(deps: JobDeps, ref: int | str) -> None:
     start (the job row is made when the project finishes), so a repeated message finds
     the completed job and does nothing. ``ref``: the job id, or the project id (older
     messages). A job of a run that is no longer the project's latest completes without
-    a notification (a new upload started another run)."""
+    a notification (a new upload started another run); a re-tune continues its run."""
     with deps.db.unit(Actor.system("notifier")) as uow:
         if isinstance(ref, str):
             pending = uow.jobs.get(ref)
@@ -714,7 +718,10 @@ def run_notify_project(deps: JobDeps, ref: int | str) -> None:
         finished = (ProjectStatus.COMPLETED.value, ProjectStatus.FAILED.value)
         started = project.processing_started_at if project else None
         current = project_runs.notify_job_id(project_id, started) if project else ""
-        if project is None or project.status not in finished or job_id not in ("", current):
+        # the run's own job notifies even when a re-tune made the project processing
+        # again (the same run goes on); an older message (a project id) needs it finished
+        ended = project is not None and (project.status in finished or job_id == current)
+        if project is None or not ended or job_id not in ("", current):
             if job_id and uow.jobs.require(job_id).status == JobStatus.QUEUED.value:
                 uow.jobs.claim(job_id, message="Superseded")
                 uow.jobs.complete(job_id, {"skipped": "superseded by a later run"})

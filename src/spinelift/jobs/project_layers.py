@@ -14,6 +14,7 @@ again: the UI, the API and the downloaded zip show one mesh.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,13 +91,19 @@ def export_options(layer_settings: dict[str, MeshSettings] | None = None) -> Exp
 
 
 def export_image(
-    layer: Layer, settings: MeshSettings, canvas: tuple[int, int]
+    layer: Layer,
+    settings: MeshSettings,
+    canvas: tuple[int, int],
+    tuned: Mapping[str, Any] | None = None,
 ) -> tuple[ExportImage, MeshSettings]:
     """The image the export writes for ``layer`` of a ``canvas`` (width, height) document
-    meshed with ``settings`` (the project's and the layer's parameters), and the settings
-    it is meshed with (the layer's name tags applied)."""
+    and the settings to mesh it with: ``settings`` (the project's), the layer's name tags
+    over them (as ``spinelift convert`` does), then ``tuned``, what the user set for this
+    layer (a re-tune wins over the tags: it is the user's last word)."""
     options = export_options({layer.name: settings})
     effective = layer_mesh_settings(layer, options)
+    if tuned:
+        effective = MeshSettings.from_mapping({**effective.to_dict(), **dict(tuned)})
     return layer_export_image(layer, options, effective, canvas=canvas), effective
 
 
