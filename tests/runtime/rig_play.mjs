@@ -2,14 +2,15 @@
 // Plays a skeleton JSON with the official spine-core 4.2 runtime, without any image: every
 // region is a unit texture region (uvs are then the attachments' own region uvs).
 //
-//   node rig_play.mjs RIGGED.json [ORIGINAL.json] [--fps 10] [--bones]
+//   node rig_play.mjs RIGGED.json [ORIGINAL.json] [--fps 10] [--bones] [--pose ANIM TIME]
 //
 // Prints one JSON object:
 //   animations: {name: {frames, vertices, nonFinite}}: every animation applied at --fps
 //     from 0 to its duration, world vertices of every region and mesh attachment shown;
 //   setup (with ORIGINAL): {"skin/slot/attachment": maxError}: in the setup pose, for each
 //     attachment that is a region or unweighted mesh in ORIGINAL and a mesh in RIGGED, the
-//     largest distance between a RIGGED vertex and where ORIGINAL draws the same texel (uv).
+//     largest distance between a RIGGED vertex and where ORIGINAL draws the same texel (uv);
+//     with --pose, in that animation's pose at TIME seconds instead (deform keys applied).
 //   bones (with --bones): {name: [a, b, worldX, c, d, worldY]}: each bone's setup-pose world
 //     transform from its local transform alone (Bone.updateWorldTransform, parents first,
 //     no constraint applied).
@@ -116,7 +117,19 @@ function texelMap(slot, attachment) {
   };
 }
 
-function setupErrors(rigged, original) {
+function posed(skeleton, slot, attachment, pose) {
+  skeleton.setToSetupPose();
+  slot.setAttachment(attachment);
+  if (pose) {
+    const animation = skeleton.data.findAnimation(pose.name);
+    animation.apply(skeleton, -1, pose.time, false, [], 1, MixBlend.setup, MixDirection.mixIn);
+    slot.setAttachment(attachment);
+    animation.apply(skeleton, -1, pose.time, false, [], 1, MixBlend.setup, MixDirection.mixIn);
+  }
+  skeleton.updateWorldTransform(Physics.update);
+}
+
+function setupErrors(rigged, original, pose) {
   const errors = {};
   for (const skin of original.data.skins) {
     const riggedSkin = rigged.data.findSkin(skin.name);
@@ -127,8 +140,8 @@ function setupErrors(rigged, original) {
         (before instanceof MeshAttachment && !before.bones && !before.getParentMesh());
       if (!isFlat || !(after instanceof MeshAttachment) || after === before) continue;
       const slotA = original.slots[entry.slotIndex], slotB = rigged.slots[entry.slotIndex];
-      slotA.setAttachment(before);
-      slotB.setAttachment(after);
+      posed(original, slotA, before, pose);
+      posed(rigged, slotB, after, pose);
       const map = texelMap(slotA, before);
       const world = worldVertices(slotB, after);
       let worst = 0;
@@ -143,11 +156,12 @@ function setupErrors(rigged, original) {
 }
 
 const args = process.argv.slice(2);
-let fps = 10, bones = false;
+let fps = 10, bones = false, pose = null;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--fps") fps = Number(args[++i]);
   else if (args[i] === "--bones") bones = true;
+  else if (args[i] === "--pose") { pose = { name: args[i + 1], time: Number(args[i + 2]) }; i += 2; }
   else files.push(args[i]);
 }
 try {
@@ -165,7 +179,7 @@ try {
   result.animations = play(rigged, fps);
   if (files[1]) {
     const fresh = load(files[0]);
-    result.setup = setupErrors(fresh, load(files[1]));
+    result.setup = setupErrors(fresh, load(files[1]), pose);
   }
   process.stdout.write(JSON.stringify(result) + "\n");
 } catch (error) {

@@ -30,7 +30,13 @@ SCRIPT = Path(__file__).with_name("rig_play.mjs")
 CHARACTERS = ("spineboy", "goblins", "alien", "stretchyman", "tank")
 
 
-def play(rigged: Path, original: Path | None = None, *, bones: bool = False) -> dict[str, Any]:
+def play(
+    rigged: Path,
+    original: Path | None = None,
+    *,
+    bones: bool = False,
+    pose: tuple[str, float] | None = None,
+) -> dict[str, Any]:
     require_runtime()
     node = node_executable()
     assert node is not None
@@ -39,6 +45,8 @@ def play(rigged: Path, original: Path | None = None, *, bones: bool = False) -> 
         command.append(str(original))
     if bones:
         command.append("--bones")
+    if pose is not None:
+        command += ["--pose", pose[0], str(pose[1])]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
@@ -111,6 +119,9 @@ def test_sample_skeleton_texels_stay_in_place_and_animations_play(tmp_path: Path
     assert max(report["setup"].values()) < 1e-3
     assert report["animations"]["wave"]["nonFinite"] == 0
     assert report["animations"]["wave"]["frames"] == 11
+    # the flag's deform key, re-expressed for its weighted mesh, moves the same texels
+    keyed = play(out, original, pose=("wave", 0.5))
+    assert keyed["setup"]["default/flag/flag"] < 1e-3
 
 
 @pytest.mark.corpus

@@ -8,8 +8,9 @@ given interior vertices along the bones that cross it
 (:func:`~spinelift.core.bind_mesh.add_bone_vertices`), bound to the bones chosen by
 :func:`~spinelift.core.bind_bones.choose_bones` (or named by the user) with
 :func:`~spinelift.core.weights.bone_weights`, and written in the weighted layout.
-Everything else in the document is kept as it was. Deform timelines of attachments
-that became weighted are dropped, each named in ``warnings``.
+Everything else in the document is kept as it was. Deform timelines of flat meshes
+follow them onto the new weighted mesh (:mod:`spinelift.spine.deform`); those of meshes
+that were already weighted (``reweight``) are dropped, each named in ``warnings``.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from spinelift.errors import ImageNotFoundError, InvalidParametersError
 from spinelift.spine.bind_geometry import art_samples, bone_roles, to_pixels, world_placement
 from spinelift.spine.bone_pose import bone_parents, bone_segments, world_transforms
 from spinelift.spine.bound_mesh import is_weighted, weighted_mesh
+from spinelift.spine.deform import reexpress_keys
 from spinelift.spine.skeleton_data import AttachmentRef, SkeletonData, read_skeleton
-from spinelift.spine.timelines import drop_deform_timelines
+from spinelift.spine.timelines import deform_timelines, drop_deform_timelines
 
 FloatArray = npt.NDArray[np.float64]
 RgbaArray = npt.NDArray[np.uint8]
@@ -128,6 +130,7 @@ def rig_skeleton(
     _check_images(targets, images)
     chosen_by_user = _user_bones(data, targets, options.bones)
     meshes: dict[str, Mesh] = {}
+    flat_meshes: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     for ref in targets:
         started = time.perf_counter()
         slot_bone = data.slots[ref.slot]
@@ -185,6 +188,15 @@ def rig_skeleton(
         )
         size = _nonessential_size(ref.mapping, rgba)
         new = weighted_mesh(ref.mapping, mesh, world_vertices, bones, weights, world, size=size)
+        if ref.kind == "mesh" and not is_weighted(ref.mapping):
+            key = (ref.skin, ref.slot, ref.name)
+            flat_meshes[key] = (
+                ref.mapping,
+                new,
+                mesh.vertices,
+                (mesh.width, mesh.height),
+                slot_bone,
+            )
         _replace(data, ref, new)
         outcomes.append(
             BoundAttachment(
@@ -199,7 +211,13 @@ def rig_skeleton(
                 bone_pixels=pixel_segments,
             )
         )
-    changed = {(r.skin, r.slot, r.name) for r in targets}
+    changed = {(r.skin, r.slot, r.name) for r in targets} - set(flat_meshes)
+    for _, key, timelines in deform_timelines(data.document):
+        if key in flat_meshes:  # a flat mesh's keys follow it onto the new mesh
+            old, new, pixels, size, bone = flat_meshes[key]
+            timelines["deform"] = reexpress_keys(
+                timelines["deform"], old, new, pixels, size, world, bone
+            )
     warnings = [
         f"deform timeline dropped: animation {anim!r}, attachment {skin}/{slot}/{name} "
         "(it moved the old vertices; the attachment is now weighted)"

@@ -16,6 +16,20 @@ Key = tuple[str, str, str]
 """(skin, slot, attachment)"""
 
 
+def deform_timelines(document: dict[str, Any]) -> list[tuple[str, Key, dict[str, Any]]]:
+    """Every 4.x deform timeline: ``(animation, (skin, slot, attachment), timelines)``
+    where ``timelines["deform"]`` is the list of keys (edit it in place)."""
+    found: list[tuple[str, Key, dict[str, Any]]] = []
+    for anim_name, animation in (document.get("animations") or {}).items():
+        holder = animation.get("attachments") if isinstance(animation, dict) else None
+        if isinstance(holder, dict):
+            for skin, slot, name in _walk(holder):
+                timelines = holder[skin][slot][name]
+                if isinstance(timelines, dict) and isinstance(timelines.get("deform"), list):
+                    found.append((anim_name, (skin, slot, name), timelines))
+    return found
+
+
 def drop_deform_timelines(
     document: dict[str, Any], attachments: Iterable[Key]
 ) -> list[tuple[str, str, str, str]]:
