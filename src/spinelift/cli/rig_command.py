@@ -26,9 +26,9 @@ SpineLift's engine (every opaque pixel covered), placed exactly where the attach
 drew its image in the setup pose, with interior vertices along the bones that cross
 it, and weighted to the bones chosen for it: its slot's bone and the bones of its
 branch that run over its art (or the bones named with --bones). Bones, slots,
-constraints, events and animations are kept; deform keys of rebound attachments are
-dropped with a warning. Images are DIR/PATH.png (PATH: the attachment's path or name)
-or the regions of an atlas."""
+constraints, events and animations are kept; deform keys of flat meshes follow them
+onto the new mesh (those of --reweight-ed meshes are dropped with a warning). Images
+are DIR/PATH.png (PATH: the attachment's path or name) or the regions of an atlas."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
