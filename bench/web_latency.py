@@ -176,12 +176,35 @@ def recovery_run(
     }
 
 
+def redis_kill_run(client: httpx.Client, serve: subprocess.Popen[bytes]) -> dict[str, float]:
+    """SIGKILL the embedded redis-server; seconds until it runs again and until /health
+    answers 200 again."""
+    first = next(
+        c for c in psutil.Process(serve.pid).children() if c.name().startswith("redis-server")
+    )
+    first.kill()
+    killed = time.perf_counter()
+
+    def restarted() -> bool:
+        return any(
+            c.name().startswith("redis-server") and c.pid != first.pid
+            for c in psutil.Process(serve.pid).children()
+        )
+
+    wait(restarted, 60, "redis-server restarted", every=0.01)
+    running = time.perf_counter() - killed
+    wait(lambda: _healthy(client), 60, "/health 200 again", every=0.02)
+    healthy = time.perf_counter() - killed
+    return {"redis_running_again_s": round(running, 2), "health_200_again_s": round(healthy, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--recovery", type=int, default=0, metavar="N", help="kill runs")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--redis-kill", type=int, default=0, metavar="N", help="broker kills")
     parser.add_argument("--breakdown", action="store_true", help="where each run's time went")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="spinelift-bench-") as tmp:
@@ -224,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 for index in range(args.recovery):
                     print(f"recovery run {index + 1}: {recovery_run(client, serve, db, psd)}")
+                for index in range(args.redis_kill):
+                    print(f"broker kill {index + 1}: {redis_kill_run(client, serve)}")
         finally:
             serve.send_signal(signal.SIGTERM)
             serve.wait(60)
