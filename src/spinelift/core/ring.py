@@ -53,6 +53,7 @@ class Ring:
         self.stamp = [0] * n
         self.count = n
         self._head = 0
+        self._live: list[int] | None = None
         self._grid = n >= GRID_MIN
         self._ox, self._oy = min(self.x), min(self.y)
         extent = max(max(self.x) - self._ox, max(self.y) - self._oy, 1.0)
@@ -136,6 +137,7 @@ class Ring:
         self.nxt[before], self.prv[after] = after, before
         self.alive[dead] = False
         self.count -= 1
+        self._live = None
         if self._head == dead:
             self._head = after
         if self._grid:
@@ -157,12 +159,15 @@ class Ring:
         self._file_edge(before)
 
     def live(self) -> list[int]:
-        """The live slots in ring order (from any one of them)."""
+        """The live slots in ring order (from any one of them); do not modify the list."""
+        if self._live is not None:
+            return self._live
         nxt, k = self.nxt, self._head
         order = [k] * self.count
         for i in range(1, self.count):
             k = nxt[k]
             order[i] = k
+        self._live = order
         return order
 
     def points(self) -> FloatArray:
