@@ -17,8 +17,8 @@ Close codes (``reason`` says which case):
       its tokens were renewed (password change)
 4404  no such project, another user's, or the project was deleted while the socket was open
 4429  the user already has ``SPINELIFT_WS_MAX_PER_USER`` sockets open (any app process)
-1011  the event stream was lost or could not be checked, or the client fell too far
-      behind: reconnect (and read the snapshot again)
+1011  the event stream was lost or could not be checked (Redis or the database away),
+      or the client fell too far behind: reconnect (and read the snapshot again)
 ====  =====================================================================================
 
 An open socket does not outlive what it was for: every event is checked before it is
@@ -75,14 +75,19 @@ async def snapshot(runtime: RuntimeDep, user_id: UserIdDep, project_id: IdPath) 
 async def events(websocket: WebSocket, project_id: IdPath, token: str = "") -> None:
     runtime: WebRuntime = websocket.app.state.runtime
     await websocket.accept()
+    slot = uuid.uuid4().hex
+    sockets = runtime.sockets
     try:
         claims = await run_in_threadpool(runtime.tokens.verify, token)
+        acquired = await run_in_threadpool(sockets.acquire, claims.user_id, slot)
     except AuthenticationError as exc:
         await _close(websocket, (CLOSE_UNAUTHORIZED, exc.message))
         return
-    slot = uuid.uuid4().hex
-    sockets = runtime.sockets
-    if not await run_in_threadpool(sockets.acquire, claims.user_id, slot):
+    except Exception:  # Redis or the database away: nothing can be checked now
+        log.warning("cannot check a WebSocket's token", exc_info=True)
+        await _close(websocket, (CLOSE_STREAM_LOST, "cannot check the token now: reconnect"))
+        return
+    if not acquired:
         reason = f"too many open WebSockets (at most {sockets.cap} per user)"
         await _close(websocket, (CLOSE_TOO_MANY, reason))
         return
