@@ -105,6 +105,8 @@ def bad_web_tokens(web: WebApp, user: User) -> dict[str, str | None]:
         "no-exp": forge({k: v for k, v in claims(uid).items() if k != "exp"}),
         "no-jti": forge({k: v for k, v in claims(uid).items() if k != "jti"}),
         "sub-not-a-number": forge(claims(uid, sub="admin")),
+        "sub-40-digits": forge(claims(uid, sub="9" * 40)),  # was a 500
+        "sub-zero": forge(claims(uid, sub="0")),
         "signed-out": signed_out_token(web),
         "service-token": TOKEN,
     }
@@ -131,6 +133,8 @@ WEB_HEADER_CASES: dict[str, Callable[[dict[str, str | None], User], dict[str, st
             "no-exp",
             "no-jti",
             "sub-not-a-number",
+            "sub-40-digits",
+            "sub-zero",
             "signed-out",
             "service-token",
         )
