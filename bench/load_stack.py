@@ -70,9 +70,10 @@ def clean_env(**values: str) -> dict[str, str]:
         SPINELIFT_JWT_SECRET=JWT_SECRET,
         SPINELIFT_LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
-        # every simulated user comes from 127.0.0.1: the per-IP sign-in limit (and the
-        # per-user upload limit) would measure the rate limiter, not the system
+        # every simulated user comes from 127.0.0.1: the per-IP sign-in and sign-up limits
+        # (and the per-user upload limit) would measure the rate limiter, not the system
         SPINELIFT_SIGNIN_IP_RATE="100000/minute",
+        SPINELIFT_SIGNUP_RATE="100000/hour",
         SPINELIFT_UPLOAD_RATE="100000/hour",
     )
     env.update(values)
