@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from spinelift.errors import DocumentTooLargeError
 from spinelift.io.psd import write_sample_psd
+from spinelift.jobs.context import job_store
 from spinelift.jobs.layers_task import extract_layers
 from spinelift.jobs.submission import JOB_ID_RULE
 from spinelift.service import create_app
@@ -80,15 +81,25 @@ def test_a_synchronous_extraction_runs_in_a_worker_under_the_budget(
     stack: Stack, tmp_path: Path
 ) -> None:
     psd = write_sample_psd(tmp_path / "hero.psd", scale=0.5).read_bytes()
-    runs_before = stack.redis.hget(f"{stack.settings.key_prefix}:stats", "jobs_completed")
+    store = job_store(stack.settings)
+
+    def extract_jobs() -> dict[str, str]:
+        found = {}
+        for key in stack.redis.scan_iter(f"{stack.settings.key_prefix}:job:*"):
+            record = store.get(key.decode().rsplit(":", 1)[1])
+            if record.kind == "extract_layers":
+                found[record.job_id] = record.status.value
+        return found
+
+    before = extract_jobs()
     with TestClient(create_app(stack.app_settings())) as client:
         answer = client.post(
             "/api/extract_layers", files={"psd_file": ("h.psd", psd)}, headers=AUTH
         )
         assert answer.status_code == 200, answer.text
         assert answer.json()["layers"]
-    runs_after = stack.redis.hget(f"{stack.settings.key_prefix}:stats", "jobs_completed")
-    assert float(runs_after or 0) == float(runs_before or 0) + 1  # a worker did it
+    new = {k: v for k, v in extract_jobs().items() if k not in before}
+    assert list(new.values()) == ["completed"]  # a worker did it, as a job
     with pytest.raises(DocumentTooLargeError) as refused:  # what the worker runs
         extract_layers(psd, stack.app_settings(max_document_layers=2), "h.psd")
     assert "max_document_layers" in refused.value.message
