@@ -105,6 +105,12 @@ class Ctx:
         return main(["account", *args])
 
 
+def pubsub_list(client: redis.Redis) -> list[dict[str, Any]]:
+    """The server's pub/sub clients (``CLIENT LIST TYPE pubsub``)."""
+    found: list[dict[str, Any]] = client.client_list(_type="pubsub")  # type: ignore[assignment]
+    return found
+
+
 def drain(ws: ClientConnection) -> tuple[list[Any], int | None]:
     """Every message until the server closes the socket, and the close code."""
     got: list[Any] = []
@@ -280,7 +286,7 @@ def websocket_flood(ctx: Ctx) -> dict[str, Any]:
         sockets.append(ws)
     refused, refused_code = drain(ctx.live.socket(projects[0], token))
     name = f"{ctx.web.settings.key_prefix}:web-events"
-    pubsub_clients = [c for c in ctx.redis.client_list(_type="pubsub") if c["name"] == name]
+    pubsub_clients = [c for c in pubsub_list(ctx.redis) if c["name"] == name]
     sockets.pop().close()
     runtime = ctx.web.app.state.runtime
     wait_until(lambda: runtime.sockets.count(int(_me(ctx, a))) < cap, timeout=10)
@@ -541,9 +547,9 @@ def test_a_lost_pubsub_connection_ends_the_sockets_and_the_next_one_reconnects(
         sockets = [live.socket(pid, user.token) for _ in range(3)]
         for ws in sockets:
             opened(ws)
-        killed = [c for c in redis_client.client_list(_type="pubsub") if c["name"] == name]
+        killed = [c for c in pubsub_list(redis_client) if c["name"] == name]
         assert len(killed) == 1
-        redis_client.execute_command("CLIENT", "KILL", "ID", killed[0]["id"])
+        assert redis_client.client_kill_filter(_id=killed[0]["id"]) == 1
         codes = [drain(ws)[1] for ws in sockets]
         fresh = live.socket(pid, user.token)
         opened(fresh)
