@@ -41,6 +41,14 @@ def _token(page: Any) -> str:
     return str(token)
 
 
+def _frames_drawn(tab: Any) -> None:
+    """Return once two animation frames have passed: a redraw the page asked for (the
+    viewer draws in requestAnimationFrame) is on the canvas, however slow the machine."""
+    tab.evaluate(
+        "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+
+
 def _clear_toasts(tab: Any) -> None:
     """Remove the passing notifications, so that the screenshots show the page itself."""
     tab.evaluate("() => document.querySelectorAll('.toast').forEach((t) => t.remove())")
@@ -100,7 +108,7 @@ def test_sign_up_upload_watch_tune_preview_download(
     assert tab.locator("#fig-vertices").inner_text() == str(
         layers["hair"]["mesh"]["figures"]["vertices"]
     )
-    tab.wait_for_timeout(300)  # let the selection's frame be drawn
+    _frames_drawn(tab)  # the selection's frame
     _clear_toasts(tab)
     shot(tab, "04-meshes")
     before = png_array(tab.locator("#stage-canvas").screenshot())
@@ -122,7 +130,7 @@ def test_sign_up_upload_watch_tune_preview_download(
     )
     vertices_after = int(tab.locator("#fig-vertices").inner_text())
     assert vertices_after > vertices_before  # finer detail keeps more hull vertices
-    tab.wait_for_timeout(300)
+    _frames_drawn(tab)
     after = png_array(tab.locator("#stage-canvas").screenshot())
     changed = (np.abs(after - before).sum(axis=2) > 30).sum()
     assert changed > 50, f"the drawn mesh did not change ({changed} pixels differ)"
@@ -139,7 +147,7 @@ def test_sign_up_upload_watch_tune_preview_download(
     # the stage: a layer's mesh toggle, click-to-select, drag to pan
     stage = tab.locator("#stage-canvas")
     tab.get_by_label("Show the mesh of torso").uncheck()
-    tab.wait_for_timeout(200)
+    _frames_drawn(tab)
     hidden = png_array(stage.screenshot())
     assert (np.abs(hidden - after).sum(axis=2) > 30).sum() > 20, "torso's mesh is still drawn"
     tab.get_by_label("Show the mesh of torso").check()
@@ -155,7 +163,7 @@ def test_sign_up_upload_watch_tune_preview_download(
     tab.mouse.down()
     tab.mouse.move(cx + 120, cy + 40, steps=6)
     tab.mouse.up()
-    tab.wait_for_timeout(200)
+    _frames_drawn(tab)
     assert tab.locator("#inspector-name").inner_text() == picked  # a drag never selects
     panned = png_array(stage.screenshot())
     assert (np.abs(panned - still).sum(axis=2) > 30).sum() > 1000, "the drag did not pan"
@@ -187,7 +195,7 @@ def test_sign_up_upload_watch_tune_preview_download(
     require_player()
     tab.get_by_role("tab", name="Spine preview").click()
     tab.locator("#player-box[data-state=ready]").wait_for(timeout=DEADLINE_MS)
-    tab.wait_for_timeout(500)
+    _frames_drawn(tab)
     _clear_toasts(tab)
     shot(tab, "06-preview")
     composite = png_array(tab.locator("#composite-canvas").screenshot())
