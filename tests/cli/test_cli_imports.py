@@ -1,7 +1,7 @@
 """What ``spinelift`` imports: help and the CLI's own commands stay clear of heavy modules.
 
 Checked in a fresh interpreter through ``sys.modules`` (deterministic; nothing is
-timed): ``--help`` and ``convert --help`` load no image, PSD, compositing or web
+timed): ``--help`` and ``convert --help`` load no numpy, image, PSD, compositing or web
 module, and a ``convert`` of a PSD whose layers are plain pixels never loads
 psd-tools' compositor (nor scipy behind it) or the web/service stack.
 """
@@ -20,7 +20,7 @@ from spinelift.cli.main import COMMANDS, build_parser
 
 WEB_STACK = ("fastapi", "starlette", "sqlalchemy", "alembic", "dramatiq", "redis", "httpx")
 COMPOSITOR = ("psd_tools.composite", "scipy")
-HELP_HEAVY = (*WEB_STACK, *COMPOSITOR, "pydantic", "psd_tools", "PIL", "cv2", "triangle")
+HELP_HEAVY = (*WEB_STACK, *COMPOSITOR, "pydantic", "psd_tools", "PIL", "cv2", "triangle", "numpy")
 
 
 def _loaded_after(code: str, watch: tuple[str, ...]) -> list[str]:

@@ -21,8 +21,8 @@ from spinelift.cli.report import print_failure
 from spinelift.cli.settings_flags import add_settings_arguments, settings_from_args
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import InvalidParametersError
-from spinelift.io.rig import Origin
-from spinelift.spine import DEFAULT_SPINE_VERSION, SPINE_VERSIONS
+from spinelift.io.origin import Origin
+from spinelift.spine.versions import DEFAULT_SPINE_VERSION, SPINE_VERSIONS
 
 if TYPE_CHECKING:  # imported when the command runs: `convert --help` stays light
     from spinelift.io.document import Document

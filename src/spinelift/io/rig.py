@@ -29,32 +29,14 @@ Spine). Names stay text: the image path is made safe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from spinelift.errors import DocumentError
 from spinelift.io.document import Document, Layer, LayerTags
+from spinelift.io.origin import Origin as Origin  # re-exported: its home before
 from spinelift.io.psd.tags import apply_patterns, effective_tags, folder_path, is_value
 from spinelift.spine.paths import safe_path, unique_paths
 
 ROOT = "root"
-
-
-class Origin(StrEnum):
-    """Where skeleton (0, 0) lies on the canvas when the PSD does not say."""
-
-    BOTTOM_CENTER = "bottom-center"
-    BOTTOM_LEFT = "bottom-left"
-    CENTER = "center"
-    TOP_LEFT = "top-left"
-
-    def point(self, width: int, height: int) -> tuple[float, float]:
-        """The canvas point (pixels, y down) of the skeleton origin."""
-        return {
-            Origin.BOTTOM_CENTER: (width / 2.0, float(height)),
-            Origin.BOTTOM_LEFT: (0.0, float(height)),
-            Origin.CENTER: (width / 2.0, height / 2.0),
-            Origin.TOP_LEFT: (0.0, 0.0),
-        }[self]
 
 
 def origin_point(document: Document, fallback: Origin) -> tuple[float, float]:

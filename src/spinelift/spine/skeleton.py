@@ -33,12 +33,7 @@ from spinelift.errors import InvalidParametersError
 from spinelift.spine.attachment import mesh_attachment
 from spinelift.spine.json_format import dumps, normalize
 from spinelift.spine.model import Bone, Skeleton, Slot, check_skeleton
-
-SPINE_VERSIONS: dict[str, str] = {"4.2": "4.2.43", "4.1": "4.1.24", "4.0": "4.0.64"}
-"""Supported ``major.minor`` -> the full version string written by default. The runtimes
-compare only ``major.minor`` (spine-cpp ``SkeletonJson``: ``version.startsWith("4.2")``)."""
-
-DEFAULT_SPINE_VERSION = "4.2"
+from spinelift.spine.versions import DEFAULT_SPINE_VERSION, SPINE_VERSIONS
 
 _VERSION = re.compile(r"^(\d+\.\d+)(\.\d+)?$")
 
