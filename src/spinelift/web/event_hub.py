@@ -183,6 +183,7 @@ class _LoopState:
             for ready in waiting:
                 if not ready.done():
                     ready.set_exception(StreamEndedError(reason))
+                    ready.exception()  # waiters still get it; nobody else must log it
 
     async def close(self) -> None:
         self.fail("the app is stopping")
