@@ -21,8 +21,9 @@ moves single vertices to reduce the area while keeping coverage provable:
   search ends; it is deterministic (fixed order, fixed steps).
 
 Moves tried per vertex: sliding ``v`` along the line of either of its edges, and
-straight towards the chord ``p-n``, each by the longest of a few halving steps
-that passes the checks.
+straight towards the chord ``p-n``; each by the longest step of a doubling series
+(1/128 of the longest, 1/64, ... up to the longest) that passes the checks, from
+the shortest up, stopping at the first that fails.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ FloatArray = npt.NDArray[np.float64]
 
 FINE = 4096
 """Clipper units of the reference are split this many times more for the checks."""
-_HALVINGS = 6
-"""Step lengths tried per direction: the longest, then halves of it."""
+_HALVINGS = 8
+"""Step lengths per direction: the longest, and halves of it this many times over; they
+are tried from the shortest up, doubling while the move is allowed."""
 _MIN_GAIN = 1e-3
 """A pass that saves less than this (px^2) ends the search."""
 
@@ -89,16 +91,15 @@ def _improve(
         if _area_drop(p, v, n, far) <= EPS:
             continue
         near = _crop(reference, (p, v, n, far))  # every step's quadrilateral lies in its box
-        for h in range(_HALVINGS):
-            scale = 0.5**h
-            w = (v[0] + dx * scale, v[1] + dy * scale)
-            gain = _area_drop(p, v, n, w)
-            if gain <= EPS:
+        best: tuple[float, float] | None = None
+        for h in range(_HALVINGS - 1, -1, -1):  # the shortest step first, then doubling
+            w = (v[0] + dx * 0.5**h, v[1] + dy * 0.5**h)
+            if _area_drop(p, v, n, w) <= EPS or not _allowed(pts, i, w, near, bounds):
                 break
-            if _allowed(pts, i, w, near, bounds):
-                pts[i] = w
-                saved += gain
-                break
+            best = w
+        if best is not None:
+            saved += _area_drop(p, v, n, best)
+            pts[i] = best
     return saved
 
 
