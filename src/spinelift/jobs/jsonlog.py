@@ -57,6 +57,8 @@ class TextFormatter(JsonFormatter):
         line = f"{stamp} {entry.pop('level'):<7} {entry.pop('logger')}: {entry.pop('message')}"
         exception = entry.pop("exception", None)
         entry.pop("time", None)
+        message = line
+        entry = {k: v for k, v in entry.items() if str(v) not in message}  # said already
         if entry:
             line += " (" + ", ".join(f"{k}={v}" for k, v in entry.items()) + ")"
         return line if exception is None else f"{line}\n{exception}"
@@ -99,6 +101,7 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
         if type(handler) is logging.StreamHandler and not _ours(handler):
             root.removeHandler(handler)
     _install(root, formatter)
+    logging.captureWarnings(True)  # Python's warnings too, as log lines of this format
     logging.getLogger("dramatiq").setLevel(min(logging.INFO, logger.level))
 
 

@@ -83,7 +83,10 @@ class Periodic(Middleware):
             log.exception("periodic task failed", extra={"task": task.name})
             return True
         if result:
-            log.info("periodic task ran", extra={"task": task.name, "result": result})
+            # a pass that changed something is news; an idle one (every second with the
+            # one-machine defaults) only at DEBUG
+            level = logging.INFO if _did_something(result) else logging.DEBUG
+            log.log(level, "periodic task ran", extra={"task": task.name, "result": result})
         return True
 
     def _loop(self) -> None:
@@ -97,3 +100,14 @@ class Periodic(Middleware):
                 if due[task.name] <= now:
                     self.run_once(task)
                     due[task.name] = time.monotonic() + task.interval
+
+
+def _did_something(result: object) -> bool:
+    """Whether a task's result reports work done: a non-zero count anywhere in it."""
+    if isinstance(result, dict):
+        return any(_did_something(value) for value in result.values())
+    if isinstance(result, bool):
+        return result
+    if isinstance(result, int | float):
+        return result != 0
+    return bool(result)
