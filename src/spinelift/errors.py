@@ -28,18 +28,34 @@ exit codes, the services to HTTP statuses and seed 004's error body
     ├── NetworkError                       NETWORK_ERROR
     │   ├── UnsafeUrlError                 UNSAFE_URL
     │   ├── FetchError                     FETCH_FAILED
-    │   └── MeshServiceUnavailableError    MESH_SERVICE_UNAVAILABLE
+    │   ├── MeshServiceUnavailableError    MESH_SERVICE_UNAVAILABLE
+    │   │   └── (MeshServiceDownError)     jobs.remote_mesh: not final, the job waits
+    │   └── (_TransientError)              jobs.mesh_client: one request to retry
     ├── AuthenticationError                UNAUTHORIZED
+    │   └── AccountInactiveError           ACCOUNT_INACTIVE
     ├── RateLimitedError                   RATE_LIMITED
     ├── RequestTooLargeError               REQUEST_TOO_LARGE
+    │   └── (BodyTooLargeError)            http.middleware: a streamed body went over
+    ├── NotFoundError                      NOT_FOUND
     ├── ConflictError                      CONFLICT
+    ├── ServiceUnavailableError            SERVICE_UNAVAILABLE
+    │   └── (StreamEndedError)             web.event_hub: a live event stream ended
     ├── StorageError                       STORAGE_ERROR
+    ├── InternalError                      INTERNAL_ERROR
+    │   └── (AppendOnlyError)              storage.models: an audit row changed
     └── JobError                           JOB_ERROR
         ├── JobNotFoundError               JOB_NOT_FOUND
         ├── JobNotReadyError               JOB_NOT_READY
         ├── JobStateError                  JOB_STATE_CONFLICT
         ├── QueueFullError                 QUEUE_FULL
-        └── JobTimeoutError                JOB_TIMEOUT
+        ├── JobTimeoutError                JOB_TIMEOUT
+        └── BrokerUnavailableError         BROKER_UNAVAILABLE
+
+Every exception class of the package derives from this tree (``tests/test_errors.py``
+checks it). A class with a code of its own lives here; a name in parentheses marks one
+case of its parent for the callers of the module named beside it (same code, raised and
+caught there) and lives in that module. Job error bodies (a failed job's ``error``) are
+``SomeError(message, details=...).body()``: never a hand-built dict.
 """
 
 from __future__ import annotations
@@ -58,9 +74,14 @@ class SpineLiftError(Exception):
         self.message = message
         self.details: dict[str, Any] = dict(details or {})
 
+    def body(self) -> dict[str, Any]:
+        """``{"code", "message", "details"}``: a failed job's ``error``, and what
+        :meth:`to_dict` wraps."""
+        return {"code": self.code, "message": self.message, "details": self.details}
+
     def to_dict(self) -> dict[str, Any]:
         """Seed 004's error body: ``{"error": {"code", "message", "details"}}``."""
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+        return {"error": self.body()}
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
@@ -200,6 +221,12 @@ class AuthenticationError(SpineLiftError):
     code: ClassVar[str] = "UNAUTHORIZED"
 
 
+class AccountInactiveError(AuthenticationError):
+    """The token is genuine but its account was deactivated or deleted (401)."""
+
+    code: ClassVar[str] = "ACCOUNT_INACTIVE"
+
+
 class RateLimitedError(SpineLiftError):
     """Too many attempts (sign-ins, uploads) in the current window; try again after
     ``details["retry_after"]`` seconds (also the ``Retry-After`` header)."""
@@ -213,16 +240,36 @@ class RequestTooLargeError(SpineLiftError):
     code: ClassVar[str] = "REQUEST_TOO_LARGE"
 
 
+class NotFoundError(SpineLiftError):
+    """The resource does not exist, or belongs to someone else (the same answer: nothing
+    about another user's project, layer or job is revealed, never a 403)."""
+
+    code: ClassVar[str] = "NOT_FOUND"
+
+
 class ConflictError(SpineLiftError):
     """The change clashes with what is stored (e.g. an e-mail address already registered)."""
 
     code: ClassVar[str] = "CONFLICT"
 
 
+class ServiceUnavailableError(SpineLiftError):
+    """A dependency (Redis, the database) cannot be reached right now; try again later."""
+
+    code: ClassVar[str] = "SERVICE_UNAVAILABLE"
+
+
 class StorageError(SpineLiftError):
     """The database or the blob store cannot be reached or refused the operation."""
 
     code: ClassVar[str] = "STORAGE_ERROR"
+
+
+class InternalError(SpineLiftError):
+    """A fault of SpineLift itself (a bug, or a job that crashed every attempt): the
+    message names where the details are logged (a request id, a job id)."""
+
+    code: ClassVar[str] = "INTERNAL_ERROR"
 
 
 class JobError(SpineLiftError):
@@ -259,3 +306,9 @@ class JobTimeoutError(JobError):
     """A job ran past its time limit."""
 
     code: ClassVar[str] = "JOB_TIMEOUT"
+
+
+class BrokerUnavailableError(JobError):
+    """The job was stored but its message could not be queued (the broker is down)."""
+
+    code: ClassVar[str] = "BROKER_UNAVAILABLE"

@@ -293,7 +293,7 @@ def _report(result: ExportResult, seconds: float) -> dict[str, object]:
                 "triangles": r.triangles,
                 "overdraw_percent": round(r.overdraw * 100, 2),
                 "milliseconds": round(r.seconds * 1000, 1),
-                "error": None if r.error is None else r.error.to_dict()["error"],
+                "error": None if r.error is None else r.error.body(),
             }
             for r in result.layers
         ],

@@ -5,8 +5,9 @@ the status of the first matching row of the app's table (see :func:`status_table
 ``code``, ``message`` and ``details``; invalid requests are 422 ``INVALID_PARAMETERS``
 with ``details.fields``; Starlette's HTTP errors keep their status; a Redis error is 503
 ``SERVICE_UNAVAILABLE`` with ``Retry-After: 5``; a rate limit is 429 ``RATE_LIMITED`` with
-``Retry-After`` (its ``details["retry_after"]``). Never a traceback: anything else is left
-to :class:`~spinelift.http.middleware.RequestContext` (logged, 500 ``INTERNAL_ERROR``).
+``Retry-After`` (its ``details["retry_after"]``). Never a traceback: an
+:class:`~spinelift.errors.InternalError` is logged and answered 500 ``INTERNAL_ERROR`` with
+the request id, as :class:`~spinelift.http.middleware.RequestContext` answers anything else.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from starlette.exceptions import HTTPException
 
 from spinelift.errors import (
     AuthenticationError,
+    InternalError,
     JobNotFoundError,
     RateLimitedError,
     SpineLiftError,
@@ -94,6 +96,8 @@ def install(
 
     @app.exception_handler(SpineLiftError)
     async def spinelift_error(request: Request, exc: SpineLiftError) -> JSONResponse:
+        if isinstance(exc, InternalError):  # a fault of ours: as any unexpected error
+            return _internal(request, exc)
         headers: dict[str, str] = {}
         if isinstance(exc, (*retry_after, RateLimitedError)):
             headers["Retry-After"] = str(exc.details.get("retry_after", 5))
@@ -124,6 +128,19 @@ def install(
             {"request_id": request_id_var.get()},
             **{"Retry-After": "5"},
         )
+
+
+def _internal(request: Request, exc: InternalError) -> JSONResponse:
+    """The 500 :class:`~spinelift.http.middleware.RequestContext` answers for anything
+    unexpected: logged with its traceback, the client told only the request id."""
+    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+    request_id = request_id_var.get()
+    return error_response(
+        500,
+        InternalError.code,
+        f"internal error; quote request id {request_id}",
+        {"request_id": request_id},
+    )
 
 
 def _invalid(errors: list[Any]) -> JSONResponse:

@@ -36,8 +36,9 @@ OnStart = Callable[[], None]
 OnFinish = Callable[[Scope, int, float], None]
 
 
-class BodyTooLargeError(Exception):
-    """The streamed body went over the limit (raised from ``receive``)."""
+class BodyTooLargeError(RequestTooLargeError):
+    """The streamed body went over the limit (raised from ``receive``; whatever the app
+    answers then is replaced by the 413)."""
 
 
 class RequestContext:
@@ -128,7 +129,10 @@ class RequestContext:
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
                     over["limit"] = True
-                    raise BodyTooLargeError
+                    raise BodyTooLargeError(
+                        f"the request body is larger than {self.max_body} bytes",
+                        details={"max_request_size": self.max_body},
+                    )
             return message
 
         return counted

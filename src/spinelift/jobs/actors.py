@@ -18,7 +18,7 @@ import dramatiq
 from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
 
 from spinelift.config import ServiceSettings
-from spinelift.errors import JobNotFoundError, JobTimeoutError, SpineLiftError
+from spinelift.errors import InternalError, JobNotFoundError, JobTimeoutError, SpineLiftError
 from spinelift.jobs.context import JobContext, get_context
 from spinelift.jobs.jsonlog import log_context
 from spinelift.jobs.layers_task import run_extract_job
@@ -64,13 +64,13 @@ def execute(ctx: JobContext, job_id: str) -> None:
         TASKS[record.kind](ctx, record, reporter)
     except SpineLiftError as exc:
         log.info("job failed", extra={"code": exc.code, "error": exc.message})
-        _fail(ctx, reporter, exc.to_dict()["error"])
+        _fail(ctx, reporter, exc.body())
     except TimeLimitExceeded:
         timeout = JobTimeoutError(
             f"the job ran longer than {ctx.settings.job_timeout:g} s",
             details={"timeout_seconds": ctx.settings.job_timeout},
         )
-        _fail(ctx, reporter, timeout.to_dict()["error"])
+        _fail(ctx, reporter, timeout.body())
     except Exception:
         log.exception("job crashed", extra={"attempt": attempts})
         # the exception's text stays in the log: it may name files, keys or hosts
@@ -109,7 +109,7 @@ def _fail(ctx: JobContext, reporter: ProgressReporter, error: dict[str, Any]) ->
 
 
 def _internal(message: str, attempts: int) -> dict[str, Any]:
-    return {"code": "INTERNAL_ERROR", "message": message, "details": {"attempts": attempts}}
+    return InternalError(message, details={"attempts": attempts}).body()
 
 
 def _observe(ctx: JobContext, status: JobStatus, seconds: float) -> None:

@@ -44,9 +44,14 @@ from typing import Any
 import httpx
 
 from spinelift.errors import (
+    BrokerUnavailableError,
     FetchError,
+    InternalError,
     MeshGenerationError,
     MeshServiceUnavailableError,
+    NetworkError,
+    NotFoundError,
+    ServiceUnavailableError,
     SpineLiftError,
 )
 from spinelift.jobs.jsonlog import request_id_var
@@ -117,8 +122,13 @@ class CircuitBreaker:
             return max(0.0, self.reset_after - (self.clock() - self._opened_at))
 
 
-class _TransientError(Exception):
-    """A request failure worth retrying (connection, timeout, 5xx, 429)."""
+class _TransientError(NetworkError):
+    """A request failure worth retrying (connection, timeout, 5xx, 429); never leaves
+    :meth:`MeshServiceClient._request`."""
+
+
+_SERVICE_FAULTS = (InternalError, NotFoundError, ServiceUnavailableError, BrokerUnavailableError)
+"""codes the service answers about itself, not about the image: MESH_GENERATION_FAILED here"""
 
 
 def _error_classes() -> dict[str, type[SpineLiftError]]:
@@ -139,8 +149,8 @@ def remote_error(error: Mapping[str, Any] | None) -> SpineLiftError:
     details = dict(error.get("details") or {})
     details["remote_code"] = code
     cls = _error_classes().get(code, MeshGenerationError)
-    if cls is SpineLiftError:
-        cls = MeshGenerationError
+    if cls is SpineLiftError or issubclass(cls, _SERVICE_FAULTS):
+        cls = MeshGenerationError  # the service's own fault is a failed mesh here
     return cls(message, details=details)
 
 
@@ -231,7 +241,7 @@ class MeshServiceClient:
                 answer = self._once(client, method, path, **kwargs)
             except _TransientError as exc:
                 self.breaker.record_failure()
-                last = str(exc)
+                last = exc.message
                 continue
             except SpineLiftError:
                 self.breaker.record_success()  # the service answered: it is up
@@ -260,10 +270,7 @@ class MeshServiceClient:
         if not response.is_success:
             error = body.get("error") if isinstance(body, dict) else None
             if not isinstance(error, dict):
-                error = {
-                    "code": "MESH_GENERATION_FAILED",
-                    "message": f"HTTP {response.status_code}",
-                }
+                error = MeshGenerationError(f"HTTP {response.status_code}").body()
             raise remote_error(error)
         if not isinstance(body, dict):
             raise _TransientError(f"{method} {path}: the answer is not a JSON object")

@@ -35,6 +35,7 @@ import dramatiq
 import redis
 
 from spinelift.config import ServiceSettings
+from spinelift.errors import JobNotFoundError, JobTimeoutError
 from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.broker import message_job_ids, redis_client, requeue_dead_workers
 from spinelift.jobs.periodic import Periodic, Task
@@ -112,7 +113,7 @@ def resend_stale(deps: pj.JobDeps, *, older_than: float = 60.0) -> int:
             continue  # waiting, delayed or held by a worker: not lost
         action = _reclaim(deps, seen)
         if action == "fail":
-            error = pj._error("JOB_TIMEOUT", f"the worker was lost {seen.attempts} times")
+            error = JobTimeoutError(f"the worker was lost {seen.attempts} times").body()
             pj._fail_job(deps, seen.job_id, seen.kind, error)
         elif action == "send":
             sent += pj.send_job(deps, seen.job_id, seen.kind, request_id=seen.request_id)
@@ -133,7 +134,7 @@ def _reclaim(deps: pj.JobDeps, seen: _Seen) -> str | None:
         if not unchanged:
             return None
         if seen.kind == JobKind.NOTIFICATION.value and job.project_id is None:
-            uow.jobs.fail(job.job_id, pj._error("JOB_NOT_FOUND", "the project is gone"))
+            uow.jobs.fail(job.job_id, JobNotFoundError("the project is gone").body())
             return None
         if job.status == JobStatus.PROCESSING.value:
             if job.attempts >= pj.MAX_WORKER_LOSSES:
@@ -159,7 +160,7 @@ def run_cleanup(
         ]
     for job_id, kind in stuck:
         message = f"the job did not finish within {stuck_after:g} s"
-        pj._fail_job(deps, job_id, kind, pj._error("JOB_TIMEOUT", message))
+        pj._fail_job(deps, job_id, kind, JobTimeoutError(message).body())
     resent = resend_stale(deps, older_than=stale_after)
     deleted = 0
     uploads: dict[int, set[str]] = {}

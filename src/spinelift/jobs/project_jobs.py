@@ -56,7 +56,14 @@ import dramatiq
 from spinelift.config import ServiceSettings
 from spinelift.core.pipeline import build_mesh
 from spinelift.core.settings import MeshSettings
-from spinelift.errors import DocumentError, EmptyDocumentError, SpineLiftError
+from spinelift.errors import (
+    DocumentError,
+    EmptyDocumentError,
+    InternalError,
+    JobNotFoundError,
+    MeshServiceUnavailableError,
+    SpineLiftError,
+)
 from spinelift.io.image import read_image
 from spinelift.io.layer_rig import document_record
 from spinelift.io.psd.limits import DocumentBudget
@@ -404,7 +411,7 @@ def run_process_psd(deps: JobDeps, job_id: str) -> None:
             deps.db, deps.blobs, job_id, (project_id, upload_id, owner_id), document
         )
     except SpineLiftError as exc:
-        _fail_job(deps, job_id, JobKind.PROCESS_PSD.value, exc.to_dict()["error"])
+        _fail_job(deps, job_id, JobKind.PROCESS_PSD.value, exc.body())
         return
     except Exception as exc:
         _retry_or_fail(deps, job_id, JobKind.PROCESS_PSD.value, attempts, exc)
@@ -430,7 +437,7 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
             return
         layer = uow.layers.get(job.layer_id)
         if layer is None:
-            uow.jobs.fail(job_id, _error("JOB_NOT_FOUND", f"layer {job.layer_id} is gone"))
+            uow.jobs.fail(job_id, JobNotFoundError(f"layer {job.layer_id} is gone").body())
             return
         uow.jobs.claim(job_id, message="Meshing")
         attempts, layer_id, project_id = job.attempts, layer.id, layer.project_id
@@ -469,7 +476,7 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
         _wait_for_mesh_service(deps, job_id, attempts, exc)
         return
     except SpineLiftError as exc:
-        _fail_job(deps, job_id, JobKind.GENERATE_MESH.value, exc.to_dict()["error"])
+        _fail_job(deps, job_id, JobKind.GENERATE_MESH.value, exc.body())
         return
     except Exception as exc:
         _retry_or_fail(deps, job_id, JobKind.GENERATE_MESH.value, attempts, exc)
@@ -502,24 +509,23 @@ def _wait_for_mesh_service(
         waited = (uow.jobs.clock() - job.created_at).total_seconds()
         project_id, layer_id = job.project_id, job.layer_id
         if waited < MESH_SERVICE_WAIT:
-            message = f"Waiting for the mesh service: {exc}"[:500]
+            message = f"Waiting for the mesh service: {exc.message}"[:500]
             # back to queued, this attempt not counted (the audit keeps it)
             uow.jobs.transition(job_id, JobStatus.QUEUED, message=message, attempts=attempts - 1)
             if layer_id is not None:
                 uow.layers.set_status(layer_id, LayerStatus.PENDING)
     if waited >= MESH_SERVICE_WAIT:
-        error = _error(
-            "MESH_SERVICE_UNAVAILABLE",
-            f"the mesh service was unreachable for {waited:.0f} s: {exc}",
-            cause=exc.code,
+        error = MeshServiceUnavailableError(
+            f"the mesh service was unreachable for {waited:.0f} s: {exc.message}",
+            details={"cause": exc.details["cause"]},
         )
-        _fail_job(deps, job_id, JobKind.GENERATE_MESH.value, error)
+        _fail_job(deps, job_id, JobKind.GENERATE_MESH.value, error.body())
         return
     retry_in = deps.mesh_client.breaker.retry_in() if deps.mesh_client is not None else 0.0
     delay = min(30.0, max(1.0, retry_in)) * random.uniform(1.0, 1.2)
     log.warning(
         "mesh service unavailable; job deferred",
-        extra={"code": exc.code, "error": str(exc), "delay": round(delay, 2)},
+        extra={"code": exc.details["cause"], "error": exc.message, "delay": round(delay, 2)},
     )
     if project_id is not None and layer_id is not None:
         _layer_event(
@@ -551,20 +557,15 @@ class _MeshProgress:
 # --------------------------------------------------------------------------- failures
 
 
-def _error(code: str, message: str, **details: Any) -> dict[str, Any]:
-    return {"code": code, "message": message, "details": details}
-
-
 def _retry_or_fail(deps: JobDeps, job_id: str, kind: str, attempts: int, exc: Exception) -> None:
     """A crash: requeue and re-raise (Dramatiq retries), or fail for good at the limit."""
     log.exception("job crashed", extra={"attempt": attempts})
     # the exception's text stays in the log: it may name files, keys or hosts
-    error = _error(
-        "INTERNAL_ERROR",
+    error = InternalError(
         f"the job failed unexpectedly (attempt {attempts}); the details are in the "
         f"server's log under job id {job_id}",
-        attempts=attempts,
-    )
+        details={"attempts": attempts},
+    ).body()
     if attempts >= MAX_ATTEMPTS:
         _fail_job(deps, job_id, kind, error)
         return
@@ -644,7 +645,7 @@ def run_build_export(deps: JobDeps, job_id: str) -> None:
             raise DocumentError(f"project {project_id} has no owner")
         version, stored = project_export.build_and_store(deps.db, deps.blobs, owner_id, project_id)
     except SpineLiftError as exc:
-        _fail_job(deps, job_id, JobKind.BUILD_EXPORT.value, exc.to_dict()["error"])
+        _fail_job(deps, job_id, JobKind.BUILD_EXPORT.value, exc.body())
         return
     except Exception as exc:
         _retry_or_fail(deps, job_id, JobKind.BUILD_EXPORT.value, attempts, exc)

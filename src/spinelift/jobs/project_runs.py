@@ -139,7 +139,7 @@ def fail_run(
     if project is None or project.status != ProjectStatus.PROCESSING.value:
         return None
     uow.projects.set_status(project_id, ProjectStatus.FAILED, error=message)
-    body = dict(error) if error is not None else MeshGenerationError(message).to_dict()["error"]
+    body = dict(error) if error is not None else MeshGenerationError(message).body()
     for job in _waiting_runs(uow, project_id):
         uow.jobs.fail(job.job_id, body)
     return RunEnd(

@@ -10,18 +10,18 @@ from typing import Any
 from spinelift.core.mask import alpha_mask
 from spinelift.core.mesh import Mesh
 from spinelift.core.settings import MeshSettings
-from spinelift.errors import SpineLiftError
+from spinelift.errors import MeshServiceUnavailableError, SpineLiftError
 from spinelift.io.image import encode_png
 from spinelift.jobs.mesh_client import MeshServiceClient
 from spinelift.spine.attachment import attachment_mesh
 
 
-class MeshServiceDownError(RuntimeError):
-    """The mesh service could not be reached: not final, the job waits for it."""
+class MeshServiceDownError(MeshServiceUnavailableError):
+    """The mesh service could not be reached: not final, the job waits for it
+    (``details["cause"]``: the code of the failure that says so)."""
 
-    def __init__(self, message: str, *, code: str = "MESH_SERVICE_UNAVAILABLE") -> None:
-        super().__init__(message)
-        self.code = code
+    def __init__(self, cause: SpineLiftError, code: str | None = None) -> None:
+        super().__init__(str(cause), details={"cause": code or cause.code})
 
 
 def remote_mesh(
@@ -33,10 +33,10 @@ def remote_mesh(
         attachment = client.mesh(encode_png(rgba), settings.to_dict(), remote_job_id)
     except SpineLiftError as exc:
         if exc.details.get("retryable"):
-            raise MeshServiceDownError(str(exc), code=exc.code) from exc
+            raise MeshServiceDownError(exc) from exc
         if exc.details.get("remote_code") == "JOB_NOT_FOUND":
             # the service forgot the job (its Redis restarted empty): submit it again
-            raise MeshServiceDownError(str(exc), code="JOB_NOT_FOUND") from exc
+            raise MeshServiceDownError(exc, "JOB_NOT_FOUND") from exc
         raise
     kept = int(alpha_mask(rgba, settings.alpha_threshold).sum())
     return attachment_mesh(attachment, kept_pixels=kept), attachment

@@ -15,7 +15,7 @@ from typing import Any
 
 from spinelift.config import ServiceSettings
 from spinelift.core.settings import MeshSettings
-from spinelift.errors import InvalidParametersError, QueueFullError
+from spinelift.errors import BrokerUnavailableError, InvalidParametersError, QueueFullError
 from spinelift.io.image import probe_image
 from spinelift.jobs.context import url_policy
 from spinelift.jobs.keys import image_sha256, settings_sha256, upload_key
@@ -200,11 +200,7 @@ class JobSubmitter:
                 self.store.update(
                     stored.job_id,
                     status=JobStatus.FAILED,
-                    error={
-                        "code": "BROKER_UNAVAILABLE",
-                        "message": "could not queue",
-                        "details": {},
-                    },
+                    error=BrokerUnavailableError("could not queue").body(),
                 )
                 raise
         elif created and stored.cached:

@@ -43,6 +43,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
+from spinelift.errors import InternalError
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -338,7 +340,7 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AppendOnlyError(RuntimeError):
+class AppendOnlyError(InternalError):
     """Raised when code tries to change or delete an audit row (a programming error)."""
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from spinelift.errors import NotFoundError
 from spinelift.storage.models import Job, Project
 from spinelift.storage.repositories import Actor, UnitOfWork
-from spinelift.web.errors import NotFoundError
 from spinelift.web.runtime import WebRuntime
 from spinelift.web.schemas import JobOut, NotificationOut
 

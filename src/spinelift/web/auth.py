@@ -22,14 +22,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import ClassVar
 
 import jwt
 import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from spinelift.errors import AuthenticationError
+from spinelift.errors import AccountInactiveError, AuthenticationError
 from spinelift.storage.models import MAX_ID
 from spinelift.web.accounts import GONE, AccountStates
 
@@ -55,12 +54,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
             return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
-
-
-class AccountInactiveError(AuthenticationError):
-    """The token is genuine but its account was deactivated or deleted (401)."""
-
-    code: ClassVar[str] = "ACCOUNT_INACTIVE"
 
 
 @dataclass(frozen=True, slots=True)

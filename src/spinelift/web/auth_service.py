@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spinelift.errors import AuthenticationError
+from spinelift.errors import AuthenticationError, NotFoundError
 from spinelift.jobs.events import EventBus, project_deleted_event
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database
@@ -23,7 +23,6 @@ from spinelift.storage.models import User
 from spinelift.storage.repositories import Actor, normalize_email
 from spinelift.web.accounts import GONE, AccountStates
 from spinelift.web.auth import TokenClaims, hash_password, verify_password
-from spinelift.web.errors import NotFoundError
 from spinelift.web.runtime import WebRuntime
 from spinelift.web.schemas import Credentials, SignInBody, TokenOut, UserOut
 

@@ -1,32 +1,23 @@
 """The web app's errors as HTTP answers (see :mod:`spinelift.http.errors`).
 
-Another user's project, layer or job is :class:`NotFoundError` (404), exactly like a
-missing one: nothing about it is revealed, never a 403.
+Another user's project, layer or job is :class:`~spinelift.errors.NotFoundError` (404),
+exactly like a missing one: nothing about it is revealed, never a 403.
 """
 
 from __future__ import annotations
-
-from typing import ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 
-from spinelift.errors import ConflictError, RequestTooLargeError, SpineLiftError, StorageError
+from spinelift.errors import (
+    ConflictError,
+    NotFoundError,
+    RequestTooLargeError,
+    ServiceUnavailableError,
+    StorageError,
+)
 from spinelift.http import errors as http_errors
-
-
-class NotFoundError(SpineLiftError):
-    """The resource does not exist, or belongs to someone else (the same answer)."""
-
-    code: ClassVar[str] = "NOT_FOUND"
-
-
-class ServiceUnavailableError(SpineLiftError):
-    """A dependency (Redis, the database) cannot be reached right now."""
-
-    code: ClassVar[str] = "SERVICE_UNAVAILABLE"
-
 
 STATUS = http_errors.status_table(
     (NotFoundError, 404),

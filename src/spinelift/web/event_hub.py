@@ -33,6 +33,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from fastapi.concurrency import run_in_threadpool
 
+from spinelift.errors import ServiceUnavailableError
 from spinelift.jobs.events import EventBus
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,9 @@ class Verdict:
 Check = Callable[[int], Verdict]
 
 
-class StreamEndedError(Exception):
-    """The subscription ended: connection lost, or the subscriber fell too far behind."""
+class StreamEndedError(ServiceUnavailableError):
+    """The subscription ended: connection lost, or the subscriber fell too far behind
+    (the socket closes; the client reconnects)."""
 
 
 @dataclass(eq=False)

@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from spinelift.errors import NotFoundError
 from spinelift.jobs.events import mesh_figures
 from spinelift.jobs.export_version import canvas_of
 from spinelift.jobs.project_jobs import enqueue_generate_mesh
 from spinelift.storage.models import Job, Layer, Mesh
 from spinelift.storage.repositories import Actor, UnitOfWork
-from spinelift.web.errors import NotFoundError
 from spinelift.web.project_service import require_project, validated_parameters
 from spinelift.web.runtime import WebRuntime
 from spinelift.web.schemas import Accepted, LayerOut, MeshFigures, ProjectOut

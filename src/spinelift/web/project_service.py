@@ -1,4 +1,5 @@
-"""Projects, scoped by owner: another user's project is :class:`NotFoundError` (404).
+"""Projects, scoped by owner: another user's project is
+:class:`~spinelift.errors.NotFoundError` (404).
 
 Also the project's stored export (:func:`open_export`): built once per version by a
 worker (:mod:`spinelift.jobs.project_export`) and streamed from the blob store here,
@@ -14,14 +15,13 @@ from typing import Any, BinaryIO
 from pydantic import BaseModel
 
 from spinelift.core.settings import MeshSettings, parameter_ranges
-from spinelift.errors import ConflictError
+from spinelift.errors import ConflictError, NotFoundError
 from spinelift.jobs.events import project_deleted_event
 from spinelift.jobs.export_version import current_version
 from spinelift.jobs.project_jobs import send_job
 from spinelift.storage.blob_keys import export_key, player_files_key, project_prefix
 from spinelift.storage.models import JobKind, JobStatus, Project, ProjectStatus
 from spinelift.storage.repositories import Actor, UnitOfWork
-from spinelift.web.errors import NotFoundError
 from spinelift.web.runtime import WebRuntime
 from spinelift.web.schemas import ProjectCreate, ProjectList, ProjectOut, ProjectUpdate
 

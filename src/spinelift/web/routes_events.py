@@ -41,12 +41,11 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
-from spinelift.errors import AuthenticationError
+from spinelift.errors import AuthenticationError, NotFoundError
 from spinelift.jobs.events import project_snapshot
 from spinelift.web.accounts import GONE
 from spinelift.web.auth import TokenClaims
 from spinelift.web.deps import IdPath, RuntimeDep, UserIdDep
-from spinelift.web.errors import NotFoundError
 from spinelift.web.event_hub import StreamEndedError, Subscription, Verdict
 from spinelift.web.runtime import WebRuntime
 
@@ -129,7 +128,7 @@ async def _serve(
                     with contextlib.suppress(BaseException):
                         await task
     except StreamEndedError as exc:
-        return (CLOSE_STREAM_LOST, str(exc))
+        return (CLOSE_STREAM_LOST, exc.message)
     except (WebSocketDisconnect, RuntimeError):
         return None  # the client went away while we were sending
 
@@ -162,7 +161,7 @@ async def _relay(websocket: WebSocket, subscription: Subscription, claims: Token
                 return refusal
             await websocket.send_json(event)
     except StreamEndedError as exc:
-        return (CLOSE_STREAM_LOST, str(exc))
+        return (CLOSE_STREAM_LOST, exc.message)
 
 
 async def _guard(runtime: WebRuntime, claims: TokenClaims, project_id: int, slot: str) -> Closing:
