@@ -23,7 +23,7 @@ from tests.core import shapes
 from tests.core.mesh_checks import assert_covers, assert_valid_spine_mesh
 from tests.core.test_coverage_property import masks
 
-SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 Paths = list[list[list[int]]]

@@ -20,7 +20,7 @@ from spinelift.core import holes, outline, polygon, ring
 from spinelift.core.polygon import SimplifyLimits, ring_segments, simplify_ring
 from tests.core.test_coverage_property import masks
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _holes_by_full_labelling(mask: np.ndarray, min_area: float, eps: float) -> list[np.ndarray]:
