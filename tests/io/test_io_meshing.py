@@ -100,7 +100,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def test_atlas_packed_while_meshing_is_the_atlas_packed_after(
+def test_atlas_and_preview_made_while_meshing_equal_those_made_after(
     sample: Document, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from spinelift.io import export
@@ -112,9 +112,18 @@ def test_atlas_packed_while_meshing_is_the_atlas_packed_after(
         "_encoded_atlas",
         lambda *a: packed.append(1) or real(*a),  # type: ignore[func-returns-value]
     )
+    drawn: list[int] = []
+    real_backdrop = export._early_backdrop
+    monkeypatch.setattr(
+        export,
+        "_early_backdrop",
+        lambda *a: drawn.append(1) or real_backdrop(*a),  # type: ignore[func-returns-value]
+    )
     export_document(sample, tmp_path / "early", ExportOptions(workers=1))
     assert len(packed) == 1  # made once, while meshing, and used
+    assert len(drawn) == 1
     monkeypatch.setattr(export, "_early_atlas", lambda *a: [])
+    monkeypatch.setattr(export, "_early_backdrop", lambda *a: [])
     export_document(sample, tmp_path / "late", ExportOptions(workers=1))
     assert len(packed) == 2
     assert _files(tmp_path / "early") == _files(tmp_path / "late")

@@ -44,19 +44,52 @@ def render_character_preview(
     picture is scaled down to fit ``max_side`` (never up past 2x).
 
     Drawn in 8 bits, one layer's box at a time, so it costs about one picture's worth
-    of memory whatever the number of layers.
+    of memory whatever the number of layers. The same as :func:`compose_character` then
+    :func:`draw_character_meshes` (the first needs no mesh: it can run while meshing).
     """
+    picture = compose_character(canvas_size, layers, max_side=max_side, style=style)
+    return draw_character_meshes(picture, canvas_size, layers, max_side=max_side, style=style)
+
+
+def compose_character(
+    canvas_size: tuple[int, int],
+    layers: Sequence[PlacedMesh],
+    *,
+    max_side: int = 1600,
+    style: PreviewStyle = DEFAULT_STYLE,
+) -> npt.NDArray[np.uint8]:
+    """The preview without meshes: (H', W', 3) uint8, visible layers over the checkerboard
+    (``layers``' meshes are not looked at)."""
+    factor = _factor(canvas_size, max_side)
     width, height = canvas_size
-    factor = min(2.0, max_side / max(width, height, 1))
     out_w, out_h = max(1, round(width * factor)), max(1, round(height * factor))
     picture = _checkerboard(out_w, out_h, style)
     for layer in layers:
         if layer.visible:
             _compose(picture, layer, factor)
+    return picture
+
+
+def draw_character_meshes(
+    picture: npt.NDArray[np.uint8],
+    canvas_size: tuple[int, int],
+    layers: Sequence[PlacedMesh],
+    *,
+    max_side: int = 1600,
+    style: PreviewStyle = DEFAULT_STYLE,
+) -> npt.NDArray[np.uint8]:
+    """Draw each visible layer's mesh on ``picture`` (from :func:`compose_character` with
+    the same size and ``max_side``) in place, and return it."""
+    factor = _factor(canvas_size, max_side)
     for layer in layers:
         if layer.mesh is not None and layer.visible:
             _draw_mesh(picture, layer, factor, style)
     return picture
+
+
+def _factor(canvas_size: tuple[int, int], max_side: int) -> float:
+    width, height = canvas_size
+    return min(2.0, max_side / max(width, height, 1))
 
 
 def _checkerboard(width: int, height: int, style: PreviewStyle) -> npt.NDArray[np.uint8]:

@@ -38,7 +38,12 @@ from spinelift.io.atlas import (
     write_encoded_atlas,
     write_loose_images,
 )
-from spinelift.io.character_preview import PlacedMesh, render_character_preview
+from spinelift.io.character_preview import (
+    PlacedMesh,
+    compose_character,
+    draw_character_meshes,
+    render_character_preview,
+)
 from spinelift.io.document import Document
 from spinelift.io.export_image import (
     ExportImage,
@@ -120,13 +125,17 @@ def export_document(
         )
     name = safe_path(Path(document.source_name).stem, fallback="skeleton").replace("/", "_")
     early: list[EncodedAtlas] = []  # the atlas, packed while the workers mesh
+    backdrop: list[np.ndarray] = []  # the preview's layers, drawn while the workers mesh
+
+    def meanwhile(jobs: list[MeshJob], made: dict[int, ExportImage]) -> None:
+        early.extend(_early_atlas(jobs, name, options))
+        if options.preview:
+            backdrop.extend(_early_backdrop(document, roles, made))
+
     if meshes or any(r.linked is not None for r in roles):  # images not all meshed here
         images, outcomes = _mesh(document, roles, options, progress, dict(meshes or {}))
     else:
-        images, outcomes = _mesh(
-            document, roles, options, progress, {},
-            lambda jobs: early.extend(_early_atlas(jobs, name, options)),
-        )  # fmt: skip
+        images, outcomes = _mesh(document, roles, options, progress, {}, meanwhile)
     ox, oy = origin_point(document, options.origin)
     place = Placement(ox, oy, options.scale)
     reports = [_report(r, o) for r, o in zip(roles, outcomes, strict=True)]
@@ -141,7 +150,7 @@ def export_document(
     pngs = {r.region: i.rgba for r, i, o in zip(roles, images, outcomes, strict=True) if o.mesh}
     placed = [_placed(r, i, o) for r, i, o in zip(roles, images, outcomes, strict=True)]
     ready = next((e for e in early if e.made_from(pngs)), None)  # else some layer failed
-    files = _write(output, name, skeleton, pngs, placed, document, options, ready)
+    files = _write(output, name, skeleton, pngs, placed, document, options, ready, backdrop)
     return ExportResult(Path(output), tuple(files), tuple(reports), document.skipped)
 
 
@@ -151,7 +160,7 @@ def _mesh(
     options: ExportOptions,
     progress: LayerProgress | None,
     given: dict[int, Mesh],
-    meanwhile: Callable[[list[MeshJob]], None] | None = None,
+    meanwhile: Callable[[list[MeshJob], dict[int, ExportImage]], None] | None = None,
 ) -> tuple[list[ExportImage], list[MeshOutcome]]:
     """Each role's export image and mesh outcome (given, made here, or its source's)."""
     canvas = (document.width, document.height)
@@ -192,7 +201,7 @@ def _mesh(
         max_dimension=max(limit, options.max_dimension),
         workers=options.workers,
         progress=progress,
-        meanwhile=None if meanwhile is None else lambda: meanwhile(jobs),
+        meanwhile=None if meanwhile is None else lambda: meanwhile(jobs, images),
     )
     outcomes.update(zip(todo, made, strict=True))
     index = {id(role): k for k, role in enumerate(roles)}
@@ -260,6 +269,7 @@ def _write(
     document: Document,
     options: ExportOptions,
     ready: EncodedAtlas | None = None,
+    backdrop: list[np.ndarray] | None = None,
 ) -> list[str]:
     target = Path(output)
     as_zip = target.suffix.lower() == ".zip"
@@ -273,7 +283,8 @@ def _write(
             preview: Future[Path] | None = None
             if options.preview:
                 size = (document.width, document.height)
-                preview = pool.submit(_write_preview, staging / "preview.png", size, placed)
+                path = staging / "preview.png"
+                preview = pool.submit(_write_preview, path, size, placed, backdrop or [])
             if options.atlas:
                 write_encoded_atlas(ready or _encoded_atlas(images, name, options), staging)
             else:
@@ -317,9 +328,30 @@ def _early_atlas(jobs: list[MeshJob], name: str, options: ExportOptions) -> list
         return []
 
 
-def _write_preview(path: Path, size: tuple[int, int], placed: list[PlacedMesh]) -> Path:
-    """Draw the character with its meshes and write it (fast compression: a preview)."""
-    return write_png(path, render_character_preview(size, placed), compress_level=1)
+def _early_backdrop(
+    document: Document, roles: list[LayerRole], made: dict[int, ExportImage]
+) -> list[np.ndarray]:
+    """The preview's layers without meshes (:func:`compose_character`), drawn while the
+    workers mesh: the layers' images and places do not depend on their meshes."""
+    if len(made) != len(roles):
+        return []
+    shown = [_placed(r, made[k], _NO_MESH) for k, r in enumerate(roles)]
+    return [compose_character((document.width, document.height), shown)]
+
+
+_NO_MESH = MeshOutcome("", None, None, 0.0)
+
+
+def _write_preview(
+    path: Path, size: tuple[int, int], placed: list[PlacedMesh], backdrop: list[np.ndarray]
+) -> Path:
+    """Draw the character with its meshes (over ``backdrop``, its layers drawn already,
+    if given) and write it (fast compression: a preview)."""
+    if backdrop:
+        picture = draw_character_meshes(backdrop[0], size, placed)
+    else:
+        picture = render_character_preview(size, placed)
+    return write_png(path, picture, compress_level=1)
 
 
 def _zip(staging: Path, files: list[str], target: Path) -> None:
