@@ -126,3 +126,33 @@ def test_the_api_mesh_is_the_exported_mesh_before_and_after_a_retune(
     after = client.get(f"/api/v1/projects/{pid}/layers", headers=headers).json()
     assert [x["mesh"]["version"] for x in after if x["id"] == tuned["id"]] == [2]
     _check_one_mesh_per_layer(client, headers, pid)
+
+
+def test_a_renamed_project_builds_its_export_again_even_back_to_an_old_name(
+    stack: tuple[TestClient, WebSettings], tmp_path: Path
+) -> None:
+    client, _settings = stack
+    headers = sign_up_and_in(client)
+    pid = client.post("/api/v1/projects", json={"name": "first"}, headers=headers).json()["id"]
+    psd = write_sample_psd(tmp_path / "hero.psd").read_bytes()
+    accepted = client.post(
+        f"/api/v1/projects/{pid}/uploads",
+        files={"file": ("hero.psd", psd, "application/octet-stream")},
+        headers=headers,
+    )
+    assert _job_done(client, headers, accepted.json()["job_id"])["status"] == "completed"
+
+    def names() -> list[str]:
+        answer = client.get(f"/api/v1/projects/{pid}/export", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return sorted(zipfile.ZipFile(io.BytesIO(answer.content)).namelist())
+
+    assert any(name.startswith("first") for name in names())
+    for name in ("second", "first"):  # back to a version whose blobs were replaced
+        client.patch(f"/api/v1/projects/{pid}", json={"name": name}, headers=headers)
+        pending = client.get(f"/api/v1/projects/{pid}/export", headers=headers)
+        assert pending.status_code == 409, pending.text
+        details = pending.json()["error"]["details"]
+        assert details["retry_after"] >= 1
+        assert _job_done(client, headers, details["job_id"])["status"] == "completed"
+        assert any(entry.startswith(name) for entry in names())

@@ -99,16 +99,35 @@ def finish_project(
     version = current_version(uow, project_id, project.name)
     if stored(version.fingerprint):
         return complete_run(uow, project_id, version)
-    job, created = uow.jobs.create(
-        version.job_id,
-        JobKind.BUILD_EXPORT,
-        payload={"fingerprint": version.fingerprint},
-        user_id=project.owner_id,
-        project_id=project_id,
-    )
-    if not created and job.status == JobStatus.FAILED.value:
-        uow.jobs.requeue(job.job_id, message="Queued again (a new run)")
+    job, _ = export_job(uow, version, project.owner_id, retry_failed=True)
     return RunEnd(send_export=job.job_id)
+
+
+def export_job(
+    uow: UnitOfWork, version: ExportVersion, owner_id: int, *, retry_failed: bool
+) -> tuple[Job, bool]:
+    """The BuildExport job of ``version`` whose export is NOT stored yet, made if need be:
+    (the job, whether it was made or queued again here: send it). A completed job whose
+    blobs are gone (the version came back, e.g. a rename undone, after its blobs were
+    replaced) is followed by a new one (``<job id>-<n>``); a failed one is queued again
+    with ``retry_failed``, else returned as it is."""
+    for attempt in range(100):
+        job_id = version.job_id if attempt == 0 else f"{version.job_id}-{attempt}"
+        job, created = uow.jobs.create(
+            job_id,
+            JobKind.BUILD_EXPORT,
+            payload={"fingerprint": version.fingerprint},
+            user_id=owner_id,
+            project_id=version.project_id,
+        )
+        if created or job.status in (JobStatus.QUEUED.value, JobStatus.PROCESSING.value):
+            return job, created
+        if job.status == JobStatus.FAILED.value:
+            if not retry_failed:
+                return job, False
+            uow.jobs.requeue(job.job_id, message="Queued again (a new run)")
+            return job, True
+    raise RuntimeError(f"{version.job_id}: 100 builds of one version")
 
 
 def complete_run(uow: UnitOfWork, project_id: int, version: ExportVersion) -> RunEnd | None:

@@ -19,6 +19,7 @@ from spinelift.errors import ConflictError, NotFoundError
 from spinelift.jobs.events import project_deleted_event
 from spinelift.jobs.export_version import current_version
 from spinelift.jobs.project_jobs import send_job
+from spinelift.jobs.project_runs import export_job
 from spinelift.storage.blob_keys import export_key, player_files_key, project_prefix
 from spinelift.storage.models import JobKind, JobStatus, Project, ProjectStatus
 from spinelift.storage.repositories import Actor, UnitOfWork
@@ -142,28 +143,18 @@ def open_export(
     except KeyError:
         pass
     with runtime.db.unit(Actor.user(owner_id)) as uow:
-        job, created = uow.jobs.create(
-            version.job_id,
-            JobKind.BUILD_EXPORT,
-            payload={"fingerprint": version.fingerprint},
-            user_id=owner_id,
-            project_id=project_id,
-        )
-        status, error = job.status, job.error
+        job, created = export_job(uow, version, owner_id, retry_failed=False)
+        job_id, status, error = job.job_id, job.status, job.error
     if status == JobStatus.FAILED.value:
         raise ConflictError(
             f"the export failed: {(error or {}).get('message', 'unknown error')}",
-            details={"project_id": project_id, "job_id": version.job_id, "error": error},
+            details={"project_id": project_id, "job_id": job_id, "error": error},
         )
     if created:  # an existing job's lost message is the recovery pass's to resend
-        send_job(runtime.jobs, version.job_id, JobKind.BUILD_EXPORT.value)
+        send_job(runtime.jobs, job_id, JobKind.BUILD_EXPORT.value)
     raise ConflictError(
         "the export of this version is being built; try again in a moment",
-        details={
-            "project_id": project_id,
-            "job_id": version.job_id,
-            "retry_after": EXPORT_RETRY_AFTER,
-        },
+        details={"project_id": project_id, "job_id": job_id, "retry_after": EXPORT_RETRY_AFTER},
     )
 
 
