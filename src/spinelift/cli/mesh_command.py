@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spinelift import __version__
+from spinelift.atomic import write_atomic
 from spinelift.cli import report
 from spinelift.cli.exit_codes import (
     EPILOG,
@@ -34,7 +35,6 @@ from spinelift.cli.settings_flags import add_settings_arguments, settings_from_a
 from spinelift.core.mesh import Mesh
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import InvalidParametersError, SpineLiftError
-from spinelift.io.files import write_atomic
 from spinelift.io.image import read_image, write_png
 from spinelift.io.preview import render_preview
 from spinelift.spine.attachment import mesh_attachment

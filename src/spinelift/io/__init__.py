@@ -1,13 +1,14 @@
 """EDGE: reading images, drawing previews and writing files (Pillow, OpenCV).
 
-Everything here that writes does so atomically: a temporary file in the target's
-folder, then ``os.replace``, so a reader never sees a half-written file.
+Everything here that writes does so atomically (:mod:`spinelift.atomic`): a temporary
+file in the target's folder, then ``os.replace``, so a reader never sees a half-written
+file.
 """
 
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from spinelift.io.files import write_atomic, write_json
+    from spinelift.io.files import write_json
     from spinelift.io.image import DEFAULT_MAX_PIXELS, read_image, write_png
     from spinelift.io.preview import PreviewStyle, render_preview
 
@@ -16,7 +17,6 @@ _LAZY = {
     "PreviewStyle": "preview",
     "read_image": "image",
     "render_preview": "preview",
-    "write_atomic": "files",
     "write_json": "files",
     "write_png": "image",
 }
@@ -37,7 +37,6 @@ __all__ = [
     "PreviewStyle",
     "read_image",
     "render_preview",
-    "write_atomic",
     "write_json",
     "write_png",
 ]

@@ -28,8 +28,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from spinelift.atomic import write_atomic
 from spinelift.errors import InvalidParametersError
-from spinelift.io.files import write_atomic
 from spinelift.io.image import encode_png, write_png
 from spinelift.spine.atlas_format import AtlasPage, AtlasRegion, atlas_text
 from spinelift.spine.packing import pack_rects

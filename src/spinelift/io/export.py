@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from spinelift.atomic import write_atomic
 from spinelift.core import Mesh
 from spinelift.errors import (
     EmptyDocumentError,
@@ -53,7 +54,6 @@ from spinelift.io.export_image import (
     mesh_max_dimension,
 )
 from spinelift.io.export_options import ExportOptions
-from spinelift.io.files import write_atomic
 from spinelift.io.image import write_png
 from spinelift.io.meshing import LayerProgress, MeshJob, MeshOutcome, mesh_all
 from spinelift.io.rig import LayerRole, origin_point, plan_roles

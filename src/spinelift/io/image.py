@@ -21,8 +21,9 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
 
+from spinelift.atomic import write_atomic
 from spinelift.errors import ImageLoadError, ImageTooLargeError, UnsupportedImageError
-from spinelift.io.files import open_path, write_atomic
+from spinelift.io.files import open_path
 
 RgbaArray = npt.NDArray[np.uint8]
 

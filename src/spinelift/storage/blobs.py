@@ -15,14 +15,12 @@ killed while writing can leave a hidden temporary file (the local store's writes
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import secrets
 import time
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from spinelift.io.files import write_atomic
+from spinelift.atomic import TEMPORARY_GLOB, atomic_writer, write_atomic
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,200}$")
 MAX_KEY_LENGTH = 1024
@@ -92,18 +90,9 @@ class LocalBlobStore:
     def put_stream(self, key: str, stream: Readable) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            with temp.open("xb") as handle:
-                while chunk := stream.read(CHUNK):
-                    handle.write(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
-            temp.replace(path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-            raise
+        with atomic_writer(path) as handle:
+            while chunk := stream.read(CHUNK):
+                handle.write(chunk)
 
     def get(self, key: str) -> bytes:
         try:
@@ -133,7 +122,7 @@ class LocalBlobStore:
         keys = []
         for path in folder.rglob("*"):
             relative = path.relative_to(self.root).as_posix()
-            # temporary files of write_atomic start with a dot: never keys
+            # temporary files of atomic writes start with a dot: never keys
             if path.is_file() and not path.name.startswith(".") and relative.startswith(prefix):
                 keys.append(relative)
         return sorted(keys)
@@ -145,7 +134,7 @@ class LocalBlobStore:
             return 0
         cutoff = time.time() - older_than
         removed = 0
-        for path in self.root.rglob(".*.tmp"):
+        for path in self.root.rglob(TEMPORARY_GLOB):
             with contextlib.suppress(FileNotFoundError):
                 if path.is_file() and path.stat().st_mtime < cutoff:
                     path.unlink()

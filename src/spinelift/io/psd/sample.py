@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 from psd_tools import PSDImage
 
-from spinelift.io.files import write_atomic
+from spinelift.atomic import write_atomic
 from spinelift.samples import canvas_size, draw_character
 
 GROUPS: dict[str, tuple[str, ...]] = {
