@@ -13,7 +13,7 @@ import pytest
 SCRIPT = """
 import logging, warnings
 logging.basicConfig(level=logging.INFO, format="[%(asctime)s] PLAIN %(message)s")
-from spinelift.jobs.jsonlog import configure_logging
+from spinelift.logs import configure_logging
 configure_logging("INFO", "{fmt}")
 logging.getLogger("dramatiq.MainProcess").info("Dramatiq is booting up.")
 logging.getLogger("spinelift.serve").info("data folder: /x", extra={{"data_dir": "/x"}})

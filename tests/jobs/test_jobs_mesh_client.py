@@ -27,8 +27,8 @@ from spinelift.errors import (
 from spinelift.io.image import encode_png
 from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.events import project_snapshot
-from spinelift.jobs.jsonlog import log_context
 from spinelift.jobs.mesh_client import CircuitBreaker, MeshServiceClient
+from spinelift.logs import log_context
 from spinelift.service import create_app
 from spinelift.storage.models import Job
 from spinelift.storage.repositories import Actor

@@ -73,7 +73,7 @@ def check_counts(workers: int, threads: int) -> None:
 def start_logging(settings: SettingsT) -> SettingsT:
     """Configure this process's logging from the settings (``auto`` resolved against
     stderr) before anything logs; the settings with the resolved format."""
-    from spinelift.jobs.jsonlog import configure_logging, resolve_format
+    from spinelift.logs import configure_logging, resolve_format
 
     log_format = resolve_format(settings.log_format)
     configure_logging(settings.log_level, log_format)

@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from dramatiq.cli import main as dramatiq_main  # late: the CLI's other commands skip it
     from dramatiq.cli import make_argument_parser
 
-    from spinelift.jobs.jsonlog import configure_logging
+    from spinelift.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
     queue = settings.queue_name

@@ -29,7 +29,7 @@ from spinelift.errors import (
     RateLimitedError,
     SpineLiftError,
 )
-from spinelift.jobs.jsonlog import request_id_var
+from spinelift.logs import request_id_var
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Contract of :class:`RequestContext`:
 
 - ``X-Request-ID``: taken from the request (if sane) or made up; echoed on the answer,
-  put in the log context (:data:`spinelift.jobs.jsonlog.request_id_var`) and in
+  put in the log context (:data:`spinelift.logs.request_id_var`) and in
   ``scope["state"]["request_id"]`` (see :mod:`spinelift.http.deps`), then passed to jobs.
 - Body limit: a ``Content-Length`` over ``max_body`` is refused with 413
   ``REQUEST_TOO_LARGE`` before reading; a body without one is counted while it streams
@@ -28,7 +28,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinelift.errors import RequestTooLargeError
-from spinelift.jobs.jsonlog import request_id_var
+from spinelift.logs import request_id_var
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 

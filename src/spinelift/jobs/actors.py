@@ -20,10 +20,10 @@ from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
 from spinelift.config import ServiceSettings
 from spinelift.errors import InternalError, JobNotFoundError, JobTimeoutError, SpineLiftError
 from spinelift.jobs.context import JobContext, get_context
-from spinelift.jobs.jsonlog import log_context
 from spinelift.jobs.layers_task import run_extract_job
 from spinelift.jobs.mesh_task import run_mesh_job
 from spinelift.jobs.progress import ProgressReporter
+from spinelift.logs import log_context
 from spinelift.storage.job_store import FINAL, JobRecord, JobStatus
 
 log = logging.getLogger(__name__)

@@ -54,7 +54,7 @@ from spinelift.errors import (
     ServiceUnavailableError,
     SpineLiftError,
 )
-from spinelift.jobs.jsonlog import request_id_var
+from spinelift.logs import request_id_var
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 POLL_WAIT = 20

@@ -71,7 +71,6 @@ from spinelift.jobs import project_export, project_runs
 from spinelift.jobs.broker import make_broker, redis_client, require_redis_url
 from spinelift.jobs.events import EventBus, layer_event
 from spinelift.jobs.export_version import ExportVersion, canvas_of
-from spinelift.jobs.jsonlog import configure_logging, log_context
 from spinelift.jobs.lease import JobLease, heartbeat_every
 from spinelift.jobs.mesh_client import MeshServiceClient, client_for
 from spinelift.jobs.project_layers import (
@@ -84,6 +83,7 @@ from spinelift.jobs.project_layers import (
 from spinelift.jobs.project_runs import RunEnd
 from spinelift.jobs.project_upload import StoredUpload, read_upload_document, store_layers
 from spinelift.jobs.remote_mesh import MeshServiceDownError, remote_mesh
+from spinelift.logs import configure_logging, log_context
 from spinelift.storage.blob_factory import blob_store_for
 from spinelift.storage.blob_keys import export_key, player_files_key
 from spinelift.storage.blobs import BlobStore

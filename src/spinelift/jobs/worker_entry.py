@@ -14,8 +14,8 @@ import dramatiq
 from spinelift.config import ServiceSettings
 from spinelift.jobs.actors import declare_actor
 from spinelift.jobs.broker import make_broker, redis_client, requeue_dead_workers
-from spinelift.jobs.jsonlog import configure_logging
 from spinelift.jobs.periodic import Periodic, Task
+from spinelift.logs import configure_logging
 
 settings = ServiceSettings()
 configure_logging(settings.log_level, settings.log_format)

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from spinelift.config import ServiceSettings
 from spinelift.http.metrics import PROMETHEUS_TEXT
 from spinelift.http.middleware import RequestContext
-from spinelift.jobs.jsonlog import configure_logging
+from spinelift.logs import configure_logging
 from spinelift.service import errors, health_routes, layers_routes, mesh_routes
 from spinelift.service.deps import Authenticated, RuntimeDep
 from spinelift.service.metrics import ServiceMetrics

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from spinelift.http.middleware import RequestContext
-from spinelift.jobs.jsonlog import configure_logging
+from spinelift.logs import configure_logging
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database
 from spinelift.web import (
