@@ -111,7 +111,11 @@ def test_a_finished_projects_notification_survives_a_lost_message(
         deps, owner_id=seeded.owner_id, project_id=seeded.project_id, layer_id=seeded.layer_ids[0]
     )
     broker.flush_all()
-    pj.run_generate_mesh(deps, job_id)  # completes the project ...
+    pj.run_generate_mesh(deps, job_id)  # meshes the last layer ...
+    broker.flush_all()
+    with db.session(readonly=True) as session:
+        (export,) = session.scalars(select(Job.job_id).where(Job.kind == "build_export"))
+    pj.run_build_export(deps, export)  # ... stores the export: the project completes ...
     broker.flush_all()  # ... and its Notification message is lost
     with db.session(readonly=True) as session:
         (notify,) = session.scalars(select(Job).where(Job.kind == "notification"))
