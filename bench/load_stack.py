@@ -75,6 +75,7 @@ def clean_env(**values: str) -> dict[str, str]:
         SPINELIFT_SIGNIN_IP_RATE="100000/minute",
         SPINELIFT_SIGNUP_RATE="100000/hour",
         SPINELIFT_UPLOAD_RATE="100000/hour",
+        SPINELIFT_DOWNLOAD_RATE="100000/hour",
     )
     env.update(values)
     return env
