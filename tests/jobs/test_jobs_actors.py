@@ -20,10 +20,10 @@ from dramatiq.brokers.stub import StubBroker
 from spinelift.config import ServiceSettings
 from spinelift.core.pipeline import build_mesh
 from spinelift.errors import EmptyImageError
-from spinelift.jobs.actors import declare_actor
+from spinelift.jobs.mesh.actors import declare_actor
 from spinelift.jobs.broker import add_middleware
-from spinelift.jobs.context import JobContext, set_context
-from spinelift.jobs.keys import upload_key
+from spinelift.jobs.mesh.context import JobContext, set_context
+from spinelift.jobs.mesh.keys import upload_key
 from spinelift.storage.blobs import LocalBlobStore
 from spinelift.storage.job_store import JobRecord, JobStatus, JobStore
 from tests.service.support_service import (

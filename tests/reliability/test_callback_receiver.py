@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from spinelift.jobs.context import job_store
+from spinelift.jobs.mesh.context import job_store
 from spinelift.net.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from spinelift.service import create_app
 from spinelift.storage.job_store import JobStatus

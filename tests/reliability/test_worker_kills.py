@@ -30,7 +30,7 @@ from spinelift.errors import JobNotFoundError
 from spinelift.io.image import encode_png
 from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.broker import make_broker, redis_client
-from spinelift.jobs.context import job_store
+from spinelift.jobs.mesh.context import job_store
 from spinelift.jobs.events import EventBus
 from spinelift.service import create_app
 from spinelift.storage.blobs import LocalBlobStore

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, Case, GenerationMode
 
-from spinelift.jobs.actors import execute
-from spinelift.jobs.context import build_context
+from spinelift.jobs.mesh.actors import execute
+from spinelift.jobs.mesh.context import build_context
 from spinelift.storage.repositories import Actor
 from tests.net.conftest import FakeDns
 from tests.security.support_security import MeshService, WebApp

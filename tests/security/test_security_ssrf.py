@@ -20,8 +20,8 @@ import httpcore
 import pytest
 
 from spinelift.errors import UnsafeUrlError
-from spinelift.jobs.actors import execute
-from spinelift.jobs.context import build_context
+from spinelift.jobs.mesh.actors import execute
+from spinelift.jobs.mesh.context import build_context
 from spinelift.net import UrlPolicy, check_url, fetch_bytes
 from tests.net.conftest import FakeDns, LocalServer, Seen, reply
 from tests.security.support_security import MeshService, error_of

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from spinelift.errors import DocumentTooLargeError
 from spinelift.io.psd import write_sample_psd
-from spinelift.jobs.context import job_store
-from spinelift.jobs.layers_task import extract_layers
-from spinelift.jobs.submission import JOB_ID_RULE
+from spinelift.jobs.mesh.context import job_store
+from spinelift.jobs.mesh.layers_task import extract_layers
+from spinelift.jobs.mesh.submission import JOB_ID_RULE
 from spinelift.service import create_app
 from tests.service.conftest import Stack
 from tests.service.support_service import AUTH, png_bytes

@@ -16,7 +16,7 @@ from spinelift.errors import SpineLiftError
 NOT_ERRORS = {"spinelift.cli.main._UsageError"}
 # importing these does the work (alembic scripts; the worker's broker needs Redis): they
 # define no exception class
-ENTRY_POINTS = {"spinelift.jobs.worker_entry"}
+ENTRY_POINTS = {"spinelift.jobs.mesh.worker_entry"}
 
 
 def _modules() -> list[str]:

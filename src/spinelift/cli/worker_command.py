@@ -58,7 +58,7 @@ def add_worker_arguments(parser: argparse.ArgumentParser, *, default_processes: 
 
 
 JOB_MODULES = {
-    "mesh": "spinelift.jobs.worker_entry",
+    "mesh": "spinelift.jobs.mesh.worker_entry",
     "projects": "spinelift.jobs.project_jobs:setup_worker",
 }
 """the Dramatiq entry of each kind of job"""

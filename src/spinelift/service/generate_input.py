@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from spinelift.errors import InvalidParametersError
 from spinelift.http.errors import field_errors
-from spinelift.jobs.submission import MeshRequest
+from spinelift.jobs.mesh.submission import MeshRequest
 from spinelift.service.schemas import GenerateJson, MeshParameters
 
 FORM_FIELDS = ("image", "image_url", "parameters", "callback_url", "job_id")

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from spinelift.http.deps import RequestIdDep
 from spinelift.http.errors import error_response
-from spinelift.jobs.submission import validate_job_id
+from spinelift.jobs.mesh.submission import validate_job_id
 from spinelift.service.deps import Authenticated, RuntimeDep
 from spinelift.service.errors import error_from_job
 from spinelift.service.mesh_routes import job_url

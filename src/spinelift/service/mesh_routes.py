@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from spinelift.errors import JobNotReadyError
 from spinelift.http.deps import RequestIdDep
-from spinelift.jobs.submission import Submitted, validate_job_id
+from spinelift.jobs.mesh.submission import Submitted, validate_job_id
 from spinelift.service.deps import Authenticated, RuntimeDep
 from spinelift.service.generate_input import read_generate_request
 from spinelift.service.schemas import (

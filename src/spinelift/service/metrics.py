@@ -13,7 +13,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from spinelift.http.metrics import HttpMetrics
-from spinelift.jobs.actors import DURATION_BUCKETS
+from spinelift.jobs.mesh.actors import DURATION_BUCKETS
 from spinelift.storage.job_store import JobStore
 
 

@@ -9,11 +9,11 @@ from typing import Any
 import dramatiq
 
 from spinelift.config import ServiceSettings
-from spinelift.jobs.actors import declare_actor
+from spinelift.jobs.mesh.actors import declare_actor
 from spinelift.jobs.broker import make_broker, require_redis_url
-from spinelift.jobs.context import job_store, url_policy
-from spinelift.jobs.notify import CallbackNotifier
-from spinelift.jobs.submission import JobSubmitter
+from spinelift.jobs.mesh.context import job_store, url_policy
+from spinelift.jobs.mesh.notify import CallbackNotifier
+from spinelift.jobs.mesh.submission import JobSubmitter
 from spinelift.service.metrics import ServiceMetrics
 from spinelift.service.waiter import JobWaiter
 from spinelift.storage.blob_factory import blob_store_for

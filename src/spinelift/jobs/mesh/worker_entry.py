@@ -1,6 +1,6 @@
 """Imported by Dramatiq's worker processes: the broker from the settings, the actor.
 
-``spinelift worker`` runs ``dramatiq spinelift.jobs.worker_entry``; the settings come
+``spinelift worker`` runs ``dramatiq spinelift.jobs.mesh.worker_entry``; the settings come
 from the environment (``SPINELIFT_REDIS_URL`` / ``REDIS_URL`` and the rest). Every
 ``SPINELIFT_CLEANUP_INTERVAL`` seconds one worker process (per Redis) gives the messages
 of dead workers back to the queue, so a job whose worker was killed is run again within
@@ -9,18 +9,14 @@ about ``SPINELIFT_BROKER_HEARTBEAT_TIMEOUT`` + that interval.
 
 from __future__ import annotations
 
-import dramatiq
-
 from spinelift.config import ServiceSettings
-from spinelift.jobs.actors import declare_actor
-from spinelift.jobs.broker import make_broker, redis_client, requeue_dead_workers
+from spinelift.jobs.broker import redis_client, requeue_dead_workers
+from spinelift.jobs.declare import start_worker
+from spinelift.jobs.mesh.actors import declare_actor
 from spinelift.jobs.periodic import Periodic, Task
-from spinelift.logs import configure_logging
 
 settings = ServiceSettings()
-configure_logging(settings.log_level, settings.log_format)
-broker = make_broker(settings)
-dramatiq.set_broker(broker)
+broker = start_worker(settings)
 actor = declare_actor(broker, settings)
 broker.add_middleware(
     Periodic(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from spinelift.jobs.notify import Notifier, payload
+from spinelift.jobs.mesh.notify import Notifier, payload
 from spinelift.logs import request_id_var
 from spinelift.storage.job_store import JobRecord, JobStatus, JobStore
 

@@ -13,7 +13,8 @@ from spinelift.core.mesh import Mesh
 from spinelift.core.pipeline import build_mesh
 from spinelift.core.settings import MeshSettings
 from spinelift.jobs.broker import redis_client, require_redis_url
-from spinelift.jobs.notify import CallbackNotifier, Notifier
+from spinelift.jobs.holder import Holder
+from spinelift.jobs.mesh.notify import CallbackNotifier, Notifier
 from spinelift.net.ssrf import UrlPolicy
 from spinelift.storage.blob_factory import blob_store_for
 from spinelift.storage.blobs import BlobStore
@@ -71,18 +72,16 @@ def build_context(settings: ServiceSettings) -> JobContext:
     )
 
 
-_current: JobContext | None = None
+_holder: Holder[JobContext] = Holder(
+    "the mesh jobs' context", lambda: build_context(ServiceSettings())
+)
 
 
 def get_context() -> JobContext:
     """This process's context (built from the environment on first use)."""
-    global _current
-    if _current is None:
-        _current = build_context(ServiceSettings())
-    return _current
+    return _holder.get()
 
 
 def set_context(context: JobContext | None) -> None:
     """Use ``context`` in this process (tests, embedded set-ups)."""
-    global _current
-    _current = context
+    _holder.set(context)

@@ -1,9 +1,10 @@
 """The Dramatiq actor: one message per job, carrying only the job id (and request id).
 
-Failure policy: a :class:`~spinelift.errors.SpineLiftError` (bad image, unsafe URL,
-nothing to mesh) is final, never retried; a time-limit hit is final as
-``JOB_TIMEOUT``; any other exception is a crash, retried by Dramatiq with
-exponential backoff until ``job_retries`` is spent, then final as ``INTERNAL_ERROR``.
+Failure policy (:mod:`spinelift.jobs.failure`): a
+:class:`~spinelift.errors.SpineLiftError` (bad image, unsafe URL, nothing to mesh) is
+final, never retried; a time-limit hit is final as ``JOB_TIMEOUT``; any other exception
+is a crash, retried by Dramatiq with exponential backoff until ``job_retries`` is spent,
+then final as ``INTERNAL_ERROR``.
 Attempts are counted in the job store, so a worker killed mid-job counts too.
 """
 
@@ -18,11 +19,13 @@ import dramatiq
 from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
 
 from spinelift.config import ServiceSettings
-from spinelift.errors import InternalError, JobNotFoundError, JobTimeoutError, SpineLiftError
-from spinelift.jobs.context import JobContext, get_context
-from spinelift.jobs.layers_task import run_extract_job
-from spinelift.jobs.mesh_task import run_mesh_job
-from spinelift.jobs.progress import ProgressReporter
+from spinelift.errors import JobNotFoundError, JobTimeoutError, SpineLiftError
+from spinelift.jobs.declare import declare_actor as declare
+from spinelift.jobs.failure import crash_error, given_up
+from spinelift.jobs.mesh.context import JobContext, get_context
+from spinelift.jobs.mesh.layers_task import run_extract_job
+from spinelift.jobs.mesh.mesh_task import run_mesh_job
+from spinelift.jobs.mesh.progress import ProgressReporter
 from spinelift.logs import log_context
 from spinelift.storage.job_store import FINAL, JobRecord, JobStatus
 
@@ -56,7 +59,7 @@ def execute(ctx: JobContext, job_id: str) -> None:
     attempts = record.attempts + 1
     max_attempts = ctx.settings.job_retries + 1
     if attempts > max_attempts:
-        _fail(ctx, reporter, _internal(f"gave up after {record.attempts} attempts", attempts))
+        _fail(ctx, reporter, given_up(record.attempts).body())
         return
     reporter.started(attempts)
     started = time.perf_counter()
@@ -74,11 +77,7 @@ def execute(ctx: JobContext, job_id: str) -> None:
     except Exception:
         log.exception("job crashed", extra={"attempt": attempts})
         # the exception's text stays in the log: it may name files, keys or hosts
-        error = _internal(
-            f"the job failed unexpectedly (attempt {attempts}); the details are in the "
-            f"service's log under job id {record.job_id}",
-            attempts,
-        )
+        error = crash_error(record.job_id, attempts, "service").body()
         if attempts >= max_attempts:
             _fail(ctx, reporter, error)
             return
@@ -91,25 +90,21 @@ def execute(ctx: JobContext, job_id: str) -> None:
 
 def declare_actor(broker: dramatiq.Broker, settings: ServiceSettings) -> dramatiq.Actor[Any, Any]:
     """Declare the job actor on ``broker`` with the settings' retries and time limit."""
-    decorate = dramatiq.actor(
-        actor_name=ACTOR_NAME,
-        queue_name=settings.queue_name,
-        broker=broker,
+    return declare(
+        broker,
+        ACTOR_NAME,
+        process_job,
+        queue=settings.queue_name,
         max_retries=settings.job_retries,
         min_backoff=500,
         max_backoff=30_000,
         time_limit=int(settings.job_timeout * 1000),
     )
-    return decorate(process_job)
 
 
 def _fail(ctx: JobContext, reporter: ProgressReporter, error: dict[str, Any]) -> None:
     reporter.failed(error)
     _observe(ctx, JobStatus.FAILED, 0.0)
-
-
-def _internal(message: str, attempts: int) -> dict[str, Any]:
-    return InternalError(message, details={"attempts": attempts}).body()
 
 
 def _observe(ctx: JobContext, status: JobStatus, seconds: float) -> None:

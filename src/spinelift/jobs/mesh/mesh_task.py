@@ -7,9 +7,9 @@ import time
 
 from spinelift.core.settings import MeshSettings
 from spinelift.io.image import read_image
-from spinelift.jobs.context import JobContext, url_policy
-from spinelift.jobs.keys import image_sha256, result_key, settings_sha256
-from spinelift.jobs.progress import ProgressReporter
+from spinelift.jobs.mesh.context import JobContext, url_policy
+from spinelift.jobs.mesh.keys import image_sha256, result_key, settings_sha256
+from spinelift.jobs.mesh.progress import ProgressReporter
 from spinelift.net.fetch import fetch_bytes
 from spinelift.spine.attachment import mesh_attachment
 from spinelift.spine.json_format import dumps

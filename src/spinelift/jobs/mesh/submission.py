@@ -17,9 +17,9 @@ from spinelift.config import ServiceSettings
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import BrokerUnavailableError, InvalidParametersError, QueueFullError
 from spinelift.io.image import probe_image
-from spinelift.jobs.context import url_policy
-from spinelift.jobs.keys import image_sha256, settings_sha256, upload_key
-from spinelift.jobs.notify import Notifier, payload
+from spinelift.jobs.mesh.context import url_policy
+from spinelift.jobs.mesh.keys import image_sha256, settings_sha256, upload_key
+from spinelift.jobs.mesh.notify import Notifier, payload
 from spinelift.net.ssrf import check_url
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.job_store import JobRecord, JobStatus, JobStore

@@ -11,8 +11,8 @@ from spinelift.io.document import Document
 from spinelift.io.image import encode_png
 from spinelift.io.psd.limits import DocumentBudget
 from spinelift.io.psd.reader import read_psd
-from spinelift.jobs.context import JobContext
-from spinelift.jobs.progress import ProgressReporter
+from spinelift.jobs.mesh.context import JobContext
+from spinelift.jobs.mesh.progress import ProgressReporter
 from spinelift.storage.job_store import JobRecord
 
 
