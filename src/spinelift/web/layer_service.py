@@ -8,7 +8,7 @@ included: :mod:`spinelift.jobs.project_layers`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 
@@ -128,14 +128,18 @@ def regenerate(
     return Accepted(job_id=job_id, layer_id=layer_id)
 
 
-def layer_image(runtime: WebRuntime, owner_id: int, project_id: int, layer_id: int) -> bytes:
-    """The layer's PNG as extracted from the upload (its own pixels, before meshing)."""
+def layer_image(runtime: WebRuntime, owner_id: int, project_id: int, layer_id: int) -> BinaryIO:
+    """A stream of the layer's PNG as extracted from the upload (its own pixels, before
+    meshing): the route streams it, never holding it whole."""
     with runtime.db.session(readonly=True) as session:
         uow = UnitOfWork(session, Actor.user(owner_id))
         key = require_layer(uow, owner_id, project_id, layer_id).image_key
-    if not key or not runtime.blobs.exists(key):
-        raise NotFoundError("the layer has no image", details={"layer_id": layer_id})
-    return runtime.blobs.get(key)
+    try:
+        if key:
+            return runtime.blobs.open(key)
+    except KeyError:
+        pass
+    raise NotFoundError("the layer has no image", details={"layer_id": layer_id})
 
 
 def _milliseconds(job: Job | None) -> float | None:

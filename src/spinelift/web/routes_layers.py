@@ -6,10 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from spinelift.http.deps import RequestIdDep
 from spinelift.web import layer_service
 from spinelift.web.deps import IdPath, RuntimeDep, UserIdDep
+from spinelift.web.routes_files import chunks
 from spinelift.web.schemas import Accepted, LayerOut, LayerPatch
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/layers", tags=["layers"])
@@ -34,18 +36,18 @@ async def mesh(
 @router.get(
     "/{layer_id}/image",
     summary="The layer's PNG (its own pixels, placed at its bounds on the canvas)",
-    response_class=Response,
+    response_class=StreamingResponse,
     responses={200: {"content": {"image/png": {}}}},
 )
 async def image(
     runtime: RuntimeDep, user_id: UserIdDep, project_id: IdPath, layer_id: IdPath
 ) -> Response:
-    data = await run_in_threadpool(
+    stream = await run_in_threadpool(
         layer_service.layer_image, runtime, user_id, project_id, layer_id
     )
     # a layer id always names the same pixels (a new upload makes new layers)
-    return Response(
-        data, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}
+    return StreamingResponse(
+        chunks(stream), media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}
     )
 
 
