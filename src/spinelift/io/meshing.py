@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -89,10 +90,11 @@ SPAWN_MIN_PIXELS = 4_000_000
 
 def process_context() -> tuple[BaseContext, int]:
     """The start method worker processes use here, and the pixels a document needs for
-    them to pay: fork when available and this process runs no other thread, else the
+    them to pay: fork on Linux while this process runs no other thread, else the
     platform's safe method (forkserver on Linux, spawn elsewhere)."""
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    # macOS offers fork too, but its system libraries are not fork-safe (Python spawns there)
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork"), FORK_MIN_PIXELS
     safe = "forkserver" if "forkserver" in methods else "spawn"
     return multiprocessing.get_context(safe), SPAWN_MIN_PIXELS
