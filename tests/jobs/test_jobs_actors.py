@@ -20,12 +20,13 @@ from dramatiq.brokers.stub import StubBroker
 from spinelift.config import ServiceSettings
 from spinelift.core.pipeline import build_mesh
 from spinelift.errors import EmptyImageError
-from spinelift.jobs.mesh.actors import declare_actor
 from spinelift.jobs.broker import add_middleware
+from spinelift.jobs.mesh.actors import declare_actor
 from spinelift.jobs.mesh.context import JobContext, set_context
 from spinelift.jobs.mesh.keys import upload_key
 from spinelift.storage.blobs import LocalBlobStore
-from spinelift.storage.job_store import JobRecord, JobStatus, JobStore
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.job_store import JobRecord, JobStore
 from tests.service.support_service import (
     cleanup,
     make_settings,

@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from spinelift.jobs.mesh.context import job_store
 from spinelift.net.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from spinelift.service import create_app
-from spinelift.storage.job_store import JobStatus
+from spinelift.storage.job_status import JobStatus
 from tests.polling import wait_until
 from tests.reliability.support import (
     RedisServer,

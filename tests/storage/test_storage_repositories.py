@@ -9,7 +9,8 @@ import pytest
 
 from spinelift.errors import ConflictError, JobNotFoundError, JobStateError
 from spinelift.storage.db import Database
-from spinelift.storage.models import JobKind, JobStatus, LayerStatus, ProjectStatus
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.models import JobKind, LayerStatus, ProjectStatus
 from spinelift.storage.repositories import Actor, JobRepository, UnitOfWork
 
 SYSTEM = Actor.system()

@@ -41,7 +41,8 @@ from spinelift.jobs.broker import message_job_ids, redis_client, requeue_dead_wo
 from spinelift.jobs.periodic import Periodic, Task
 from spinelift.jobs.project_runs import is_waiting_run
 from spinelift.storage.blob_keys import LAYER_KEY, UPLOAD_KEY
-from spinelift.storage.models import JobKind, JobStatus
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.models import JobKind
 from spinelift.storage.repositories import Actor, UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -88,7 +88,8 @@ from spinelift.storage.blob_factory import blob_store_for
 from spinelift.storage.blob_keys import export_key, player_files_key
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database, database_url_from_env
-from spinelift.storage.models import JobKind, JobStatus, LayerStatus, ProjectStatus
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.models import JobKind, LayerStatus, ProjectStatus
 from spinelift.storage.repositories import Actor, UnitOfWork
 
 log = logging.getLogger(__name__)

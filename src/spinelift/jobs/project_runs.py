@@ -22,7 +22,8 @@ from typing import Any
 
 from spinelift.errors import MeshGenerationError
 from spinelift.jobs.export_version import ExportVersion, current_version
-from spinelift.storage.models import Job, JobKind, JobStatus, LayerStatus, ProjectStatus
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.models import Job, JobKind, LayerStatus, ProjectStatus
 from spinelift.storage.repositories import UnitOfWork
 
 MESHING_SHARE = 90

@@ -27,7 +27,8 @@ from spinelift.io.psd.limits import DocumentBudget, check_png_budget, png_size
 from spinelift.storage.blob_keys import layer_image_key
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database
-from spinelift.storage.models import JobKind, JobStatus
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.models import JobKind
 from spinelift.storage.repositories import Actor
 
 MAX_PNG_SIDE = 8192

@@ -17,7 +17,8 @@ from typing import Any
 
 from spinelift.jobs.events import EventBus, layer_event
 from spinelift.storage.db import Database
-from spinelift.storage.models import JobKind, JobStatus, LayerStatus
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.models import JobKind, LayerStatus
 from spinelift.storage.repositories import Actor
 
 log = logging.getLogger(__name__)

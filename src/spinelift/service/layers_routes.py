@@ -25,7 +25,8 @@ from spinelift.service.deps import Authenticated, RuntimeDep
 from spinelift.service.errors import error_from_job
 from spinelift.service.mesh_routes import job_url
 from spinelift.service.schemas import ERROR_RESPONSES, Accepted, LayersResponse
-from spinelift.storage.job_store import FINAL, JobRecord, JobStatus
+from spinelift.storage.job_status import FINAL, JobStatus
+from spinelift.storage.job_store import JobRecord
 
 router = APIRouter(prefix="/api", tags=["layers"], dependencies=[Authenticated])
 

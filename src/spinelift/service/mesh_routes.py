@@ -18,7 +18,8 @@ from spinelift.service.schemas import (
     GenerateJson,
     JobStatusResponse,
 )
-from spinelift.storage.job_store import FINAL, JobRecord, JobStatus
+from spinelift.storage.job_status import FINAL, JobStatus
+from spinelift.storage.job_store import JobRecord
 
 router = APIRouter(prefix="/api/v1/mesh", tags=["mesh"], dependencies=[Authenticated])
 

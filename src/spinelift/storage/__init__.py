@@ -12,6 +12,7 @@ SQLAlchemy): :mod:`.db` (``Database(url)``, sessions committing at the boundary)
 """
 
 from spinelift.storage.blobs import BlobStore, LocalBlobStore
-from spinelift.storage.job_store import JobRecord, JobStatus, JobStore
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.job_store import JobRecord, JobStore
 
 __all__ = ["BlobStore", "JobRecord", "JobStatus", "JobStore", "LocalBlobStore"]

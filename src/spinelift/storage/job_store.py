@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
-from enum import StrEnum
 from typing import Any, cast
 
 import redis
 
 from spinelift.errors import JobNotFoundError
+from spinelift.storage.job_status import FINAL, JobStatus
 
 _CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -30,18 +30,6 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1
 """
-
-
-class JobStatus(StrEnum):
-    """Seed 004's job states."""
-
-    QUEUED = "queued"
-    PROCESSING = "processing"
-    COMPLETED = "completed"
-    FAILED = "failed"
-
-
-FINAL = frozenset({JobStatus.COMPLETED, JobStatus.FAILED})
 
 
 @dataclass(frozen=True, slots=True)

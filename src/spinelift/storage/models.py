@@ -44,6 +44,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
 from spinelift.errors import InternalError
+from spinelift.storage.job_status import JobStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -102,16 +103,6 @@ class LayerStatus(StrEnum):
     PROCESSING = "processing"
     COMPLETED = "completed"
     FAILED = "failed"
-
-
-class JobStatus(StrEnum):
-    QUEUED = "queued"
-    PROCESSING = "processing"
-    COMPLETED = "completed"
-    FAILED = "failed"
-
-
-FINAL_JOB_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED})
 
 
 class JobKind(StrEnum):

@@ -13,7 +13,8 @@ from prometheus_client.registry import Collector
 
 from spinelift.http.metrics import HttpMetrics
 from spinelift.storage.db import Database
-from spinelift.storage.models import JobKind, JobStatus, LayerStatus, ProjectStatus
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.models import JobKind, LayerStatus, ProjectStatus
 from spinelift.storage.repositories.stats import status_counts
 
 log = logging.getLogger(__name__)

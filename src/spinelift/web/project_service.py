@@ -21,7 +21,8 @@ from spinelift.jobs.export_version import current_version
 from spinelift.jobs.project_jobs import send_job
 from spinelift.jobs.project_runs import export_job
 from spinelift.storage.blob_keys import export_key, player_files_key, project_prefix
-from spinelift.storage.models import JobKind, JobStatus, Project, ProjectStatus
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.models import JobKind, Project, ProjectStatus
 from spinelift.storage.repositories import Actor, UnitOfWork
 from spinelift.web.runtime import WebRuntime
 from spinelift.web.schemas import ProjectCreate, ProjectList, ProjectOut, ProjectUpdate

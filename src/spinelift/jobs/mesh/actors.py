@@ -27,7 +27,8 @@ from spinelift.jobs.mesh.layers_task import run_extract_job
 from spinelift.jobs.mesh.mesh_task import run_mesh_job
 from spinelift.jobs.mesh.progress import ProgressReporter
 from spinelift.logs import log_context
-from spinelift.storage.job_store import FINAL, JobRecord, JobStatus
+from spinelift.storage.job_status import FINAL, JobStatus
+from spinelift.storage.job_store import JobRecord
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from spinelift.jobs.mesh.notify import Notifier, payload
 from spinelift.logs import request_id_var
-from spinelift.storage.job_store import JobRecord, JobStatus, JobStore
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.job_store import JobRecord, JobStore
 
 
 class ProgressReporter:

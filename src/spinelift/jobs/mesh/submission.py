@@ -22,7 +22,8 @@ from spinelift.jobs.mesh.keys import image_sha256, settings_sha256, upload_key
 from spinelift.jobs.mesh.notify import Notifier, payload
 from spinelift.net.ssrf import check_url
 from spinelift.storage.blobs import BlobStore
-from spinelift.storage.job_store import JobRecord, JobStatus, JobStore
+from spinelift.storage.job_status import JobStatus
+from spinelift.storage.job_store import JobRecord, JobStore
 
 JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 JOB_ID_RULE = (

@@ -22,7 +22,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from spinelift.errors import JobNotFoundError, JobStateError
-from spinelift.storage.models import FINAL_JOB_STATUSES, Job, JobKind, JobStatus
+from spinelift.storage.job_status import FINAL, JobStatus
+from spinelift.storage.models import Job, JobKind
 from spinelift.storage.repositories.base import Repository, snapshot
 
 TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = {
@@ -122,7 +123,7 @@ class JobRepository(Repository):
             job.enqueued_at = now
             job.heartbeat_at = None
             job.progress = 0
-        if to in FINAL_JOB_STATUSES:
+        if to in FINAL:
             job.finished_at = now
         for name, value in changes.items():
             setattr(job, name, value)
