@@ -15,7 +15,9 @@ from spinelift.io.atlas_read import read_atlas
 def picture(width: int = 6, height: int = 4) -> np.ndarray:
     """An image whose every pixel is different, with a 1 px transparent border."""
     rgba = np.zeros((height, width, 4), dtype=np.uint8)
-    values = np.arange(1, (width - 2) * (height - 2) + 1, dtype=np.uint8).reshape(height - 2, width - 2)
+    values = np.arange(1, (width - 2) * (height - 2) + 1, dtype=np.uint8).reshape(
+        height - 2, width - 2
+    )
     rgba[1:-1, 1:-1, 0] = values * 7
     rgba[1:-1, 1:-1, 1] = values
     rgba[1:-1, 1:-1, 3] = 255
@@ -43,7 +45,8 @@ def test_legacy_format_and_errors(tmp_path: Path) -> None:
     original = picture()
     Image.fromarray(original, "RGBA").save(tmp_path / "page.png")
     legacy = "page.png\nsize: 6,4\nformat: RGBA8888\nfilter: Linear,Linear\nrepeat: none\n"
-    legacy += "part\n  rotate: false\n  xy: 0, 0\n  size: 6, 4\n  orig: 6, 4\n  offset: 0, 0\n  index: -1\n"
+    legacy += "part\n  rotate: false\n  xy: 0, 0\n  size: 6, 4\n"
+    legacy += "  orig: 6, 4\n  offset: 0, 0\n  index: -1\n"
     (tmp_path / "old.atlas").write_text(legacy, encoding="utf-8")
     atlas = read_atlas(tmp_path / "old.atlas")
     assert "part" in atlas and "other" not in atlas
