@@ -11,11 +11,12 @@ moves single vertices to reduce the area while keeping coverage provable:
   meets the *reference* region in no area. The reference covers every kept pixel
   square with ``SAFETY`` pixels to spare everywhere, the image's edges included
   (:func:`spinelift.core.outline.covering_region`, not clipped to the image).
-  Clipper decides on a grid ``FINE`` times finer than the outline's (2^-20 px),
-  so a move can take away at most a sliver narrower than 2^-20 px of the
-  reference: far below the coverage oracle's 1e-4 px^2 per pixel, and where the
-  ring runs along the image's edge (where the art has no margin) such a vertex
-  is within JSON rounding of the edge itself;
+  Clipper decides on a grid ``FINE`` times finer than the outline's (2^-20 px
+  per unit), so what a move may take away unseen is a sliver of the order of
+  Clipper's rounding there, far below the coverage oracle's 1e-4 px^2 per pixel;
+  the reference keeps 1/32 px over the art except along the image's edges,
+  where such a vertex is within JSON rounding (1e-3 px) of the edge itself.
+  Tests judge the result with the independent oracle (:mod:`spinelift.core.metrics`);
 * the ring stays simple (its two new edges touch no other edge), inside
   ``bounds``, and every accepted move makes its area strictly smaller, so the
   search ends; it is deterministic (fixed order, fixed steps).
