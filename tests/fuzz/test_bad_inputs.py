@@ -24,6 +24,7 @@ import pytest
 from PIL import Image
 from psd_tools import PSDImage
 
+from spinelift.cli.exit_codes import ExitCode
 from spinelift.cli.main import main
 from spinelift.core import build_mesh
 from spinelift.errors import SpineLiftError
@@ -422,7 +423,8 @@ def test_the_cli_reports_each_bad_file_with_its_code_and_no_traceback(
     expected = bad.code
     if command == "mesh" and bad.reader == "psd":
         expected = "IMAGE_LOAD_FAILED"
-    assert code == 1, captured.err  # documented: 1 = the image (document) failed
+    # the one exit-code table: a bad input is BAD_INPUT whatever is wrong with it
+    assert code == ExitCode.BAD_INPUT, captured.err
     assert re.search(rf"^error: {expected}: \S", captured.err, re.MULTILINE), captured.err
     assert TRACEBACK not in captured.err + captured.out
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
@@ -435,7 +437,7 @@ def test_the_cli_refuses_a_psd_with_only_transparent_layers(
     psd.create_pixel_layer(Image.new("RGBA", (4, 4), (0, 0, 0, 0)), name="clear")
     art = tmp_path / "clear.psd"
     art.write_bytes(_save(psd))
-    assert main(["convert", str(art), "-o", str(tmp_path / "out")]) == 1
+    assert main(["convert", str(art), "-o", str(tmp_path / "out")]) == ExitCode.BAD_INPUT
     err = capsys.readouterr().err
     assert re.search(r"^error: NO_LAYERS: \S", err, re.MULTILINE) and TRACEBACK not in err
 
