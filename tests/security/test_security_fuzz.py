@@ -26,6 +26,7 @@ from schemathesis import APIOperation, Case, GenerationMode
 
 from spinelift.jobs.mesh.actors import execute
 from spinelift.jobs.mesh.context import build_context
+from spinelift.service import layers_routes
 from spinelift.storage.repositories import Actor
 from tests.net.conftest import FakeDns
 from tests.security.support_security import MeshService, WebApp
@@ -141,10 +142,12 @@ def test_the_web_api_gives_no_500_to_any_input(
 
 
 def test_the_mesh_service_gives_no_500_to_any_input(
-    mesh_service: MeshService, fake_dns: FakeDns
+    mesh_service: MeshService, fake_dns: FakeDns, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Names in generated URLs go to the fake resolver (none resolves: no DNS traffic);
-    jobs are queued on the stub broker and never run."""
+    jobs are queued on the stub broker and never run, so a synchronous extraction does
+    not wait for a worker that will never come: it answers 202 at once."""
+    monkeypatch.setattr(layers_routes, "SYNC_WAIT", 0.0)
     submitted = mesh_service.client.post(
         "/api/v1/mesh/generate",
         files={"image": ("a.png", png_bytes(16, 16), "image/png")},
