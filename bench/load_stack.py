@@ -8,7 +8,7 @@ Two modes:
 - ``scale``: a PostgreSQL database created for the run (dropped at the end), the shared
   Redis under a unique key prefix (its keys deleted at the end), ``spinelift db
   upgrade``, ``--apps`` API processes (``spinelift serve --workers 0``) and ``--workers``
-  separate project worker processes (``dramatiq spinelift.jobs.project_jobs:setup_worker``,
+  separate project worker processes (``dramatiq spinelift.jobs.projects.actors:setup_worker``,
   the command ``spinelift serve`` itself uses, one process each), all sharing one blob
   directory.
 

@@ -37,7 +37,7 @@ SPINELIFT_CALLBACK_ATTEMPTS       5                         tries per callback (
 SPINELIFT_URL_ALLOW_PRIVATE       false                     URLs may reach private addresses (TESTS)
 SPINELIFT_MESH_SERVICE_URL,       (unset)                   project workers: GenerateMesh is sent to
 MESH_SERVICE_URL                                            this mesh service; unset: meshed in the
-                                                            worker (see spinelift.jobs.mesh_client)
+                                                            worker (jobs/projects/mesh_client.py)
 SPINELIFT_MESH_SERVICE_TOKEN,     (unset)                   the ``X-Service-Token`` sent to it
 MESH_SERVICE_TOKEN
 SPINELIFT_MESH_BREAKER_THRESHOLD  5                         failed calls in a row that open the

@@ -29,8 +29,8 @@ exit codes, the services to HTTP statuses and seed 004's error body
     │   ├── UnsafeUrlError                 UNSAFE_URL
     │   ├── FetchError                     FETCH_FAILED
     │   ├── MeshServiceUnavailableError    MESH_SERVICE_UNAVAILABLE
-    │   │   └── (MeshServiceDownError)     jobs.remote_mesh: not final, the job waits
-    │   └── (_TransientError)              jobs.mesh_client: one request to retry
+    │   │   └── (MeshServiceDownError)     jobs.projects.remote_mesh: not final, the job waits
+    │   └── (_TransientError)              jobs.projects.mesh_client: a request to retry
     ├── AuthenticationError                UNAUTHORIZED
     │   └── AccountInactiveError           ACCOUNT_INACTIVE
     ├── RateLimitedError                   RATE_LIMITED
@@ -56,6 +56,8 @@ checks it). A class with a code of its own lives here; a name in parentheses mar
 case of its parent for the callers of the module named beside it (same code, raised and
 caught there) and lives in that module. Job error bodies (a failed job's ``error``) are
 ``SomeError(message, details=...).body()``: never a hand-built dict.
+
+Size: over 300 lines, on purpose: one short class per code, the whole tree in one file.
 """
 
 from __future__ import annotations

@@ -20,9 +20,11 @@ import redis
 from dramatiq.brokers.stub import StubBroker
 
 from spinelift.io.psd import write_sample_psd
-from spinelift.jobs.events import EventBus
-from spinelift.jobs.export_version import current_version
-from spinelift.jobs.project_jobs import QUEUE_NAME, JobDeps, configure, declare_actors
+from spinelift.jobs.projects.actors import configure, declare_actors
+from spinelift.jobs.projects.deps import JobDeps
+from spinelift.jobs.projects.events import EventBus
+from spinelift.jobs.projects.export_version import current_version
+from spinelift.jobs.projects.messages import QUEUE_NAME
 from spinelift.storage.blob_keys import export_key
 from spinelift.storage.blobs import LocalBlobStore
 from spinelift.storage.db import Database

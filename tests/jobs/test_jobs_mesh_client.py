@@ -25,9 +25,14 @@ from spinelift.errors import (
     MeshServiceUnavailableError,
 )
 from spinelift.io.image import encode_png
-from spinelift.jobs import project_jobs as pj
-from spinelift.jobs.events import project_snapshot
-from spinelift.jobs.mesh_client import CircuitBreaker, MeshServiceClient
+from spinelift.jobs.projects.actors import configure
+from spinelift.jobs.projects.enqueue import enqueue_process_psd
+from spinelift.jobs.projects.events import project_snapshot
+from spinelift.jobs.projects import generate_mesh
+from spinelift.jobs.projects.generate_mesh import run_generate_mesh
+from spinelift.jobs.projects.mesh_client import CircuitBreaker, MeshServiceClient
+from spinelift.jobs.projects.messages import QUEUE_NAME
+from spinelift.jobs.projects.process_psd import run_process_psd
 from spinelift.logs import log_context
 from spinelift.service import create_app
 from spinelift.storage.models import Job
@@ -286,12 +291,12 @@ def test_generate_mesh_with_a_mesh_service_stores_the_same_mesh_keys(
     rgba[10:30, 5:50] = (200, 80, 40, 255)
     # local mode first, for the reference keys
     owner, local_project, upload_id = s.new_project(psd=encode_png(rgba), name="Local")
-    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=local_project, upload_id=upload_id)
+    enqueue_process_psd(s.deps, owner_id=owner, project_id=local_project, upload_id=upload_id)
     s.run_worker()
     remote_deps = replace(s.deps, mesh_client=MeshServiceClient(mesh_service, TOKEN))
-    pj.configure(remote_deps)
+    configure(remote_deps)
     owner, project_id, upload_id = s.new_project(psd=encode_png(rgba), name="Remote")
-    pj.enqueue_process_psd(remote_deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    enqueue_process_psd(remote_deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
     snap = project_snapshot(s.db, owner, project_id)
     assert snap is not None and snap["project"]["status"] == "completed"
@@ -319,28 +324,28 @@ def test_generate_mesh_waits_while_the_mesh_service_is_down(
     breaker.record_failure()  # already open: every call fails fast
     client = MeshServiceClient("http://127.0.0.1:9", TOKEN, breaker=breaker)
     deps = replace(s.deps, mesh_client=client)
-    pj.configure(deps)
+    configure(deps)
     rgba = np.zeros((20, 20, 4), dtype=np.uint8)
     rgba[5:15, 5:15] = (1, 2, 3, 255)
     owner, project_id, upload_id = s.new_project(psd=encode_png(rgba))
-    psd_job = pj.enqueue_process_psd(
+    psd_job = enqueue_process_psd(
         s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id
     )
-    pj.run_process_psd(deps, psd_job)
+    run_process_psd(deps, psd_job)
     with s.db.session(readonly=True) as session:
         job_id = session.scalars(
             select(Job.job_id).where(Job.project_id == project_id, Job.kind == "generate_mesh")
         ).one()
     s.broker.flush_all()
-    pj.run_generate_mesh(deps, job_id)
+    run_generate_mesh(deps, job_id)
     with s.db.unit(Actor.system()) as uow:
         job = uow.jobs.require(job_id)
         assert (job.status, job.attempts) == ("queued", 0)
         assert job.message.startswith("Waiting for the mesh service: MESH_SERVICE_UNAVAILABLE")
-    assert s.broker.queues[pj.QUEUE_NAME].qsize() == 0
-    assert s.broker.queues[pj.QUEUE_NAME + ".DQ"].qsize() == 1  # sent again, delayed
-    monkeypatch.setattr(pj, "MESH_SERVICE_WAIT", 0.0)
-    pj.run_generate_mesh(deps, job_id)
+    assert s.broker.queues[QUEUE_NAME].qsize() == 0
+    assert s.broker.queues[QUEUE_NAME + ".DQ"].qsize() == 1  # sent again, delayed
+    monkeypatch.setattr(generate_mesh, "MESH_SERVICE_WAIT", 0.0)
+    run_generate_mesh(deps, job_id)
     with s.db.unit(Actor.system()) as uow:
         job = uow.jobs.require(job_id)
         assert (job.status, job.attempts) == ("failed", 1)

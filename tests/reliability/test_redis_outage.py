@@ -22,9 +22,10 @@ from sqlalchemy import func, select
 
 from spinelift.config import ServiceSettings
 from spinelift.io.image import encode_png
-from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.broker import make_broker, redis_client
-from spinelift.jobs.events import EventBus
+from spinelift.jobs.projects.deps import JobDeps
+from spinelift.jobs.projects.enqueue import enqueue_generate_mesh
+from spinelift.jobs.projects.events import EventBus
 from spinelift.storage.blobs import LocalBlobStore
 from spinelift.storage.db import Database
 from spinelift.storage.models import AuditEntry, Job, Mesh, Notification, Project
@@ -54,7 +55,7 @@ def test_every_job_completes_after_redis_comes_back_empty(
     url, db = make_database("postgresql")
     data_dir = tmp_path / "data"
     settings = ServiceSettings(redis_url=redis_server.url, key_prefix="outage", data_dir=data_dir)
-    deps = pj.JobDeps(
+    deps = JobDeps(
         db,
         LocalBlobStore(settings.blob_dir),
         EventBus(redis_client(redis_server.url), "outage"),
@@ -84,7 +85,7 @@ def test_every_job_completes_after_redis_comes_back_empty(
         headers = sign_up_and_in(app)
         for s in seeded:
             for layer_id in s.layer_ids:
-                pj.enqueue_generate_mesh(
+                enqueue_generate_mesh(
                     deps, owner_id=s.owner_id, project_id=s.project_id, layer_id=layer_id
                 )
         wait_until(lambda: count(mesh, Job.status == "completed") >= 5, timeout=90, what="5 done")
@@ -100,7 +101,7 @@ def test_every_job_completes_after_redis_comes_back_empty(
         extra = seed_projects(deps, 1, 4)
         for s in extra:
             for layer_id in s.layer_ids:
-                pj.enqueue_generate_mesh(
+                enqueue_generate_mesh(
                     deps, owner_id=s.owner_id, project_id=s.project_id, layer_id=layer_id
                 )
         time.sleep(max(0.0, OUTAGE - (time.monotonic() - stopped)))

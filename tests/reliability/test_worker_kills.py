@@ -28,10 +28,11 @@ from sqlalchemy import func, select
 from spinelift.config import ServiceSettings
 from spinelift.errors import JobNotFoundError
 from spinelift.io.image import encode_png
-from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.broker import make_broker, redis_client
 from spinelift.jobs.mesh.context import job_store
-from spinelift.jobs.events import EventBus
+from spinelift.jobs.projects.deps import JobDeps
+from spinelift.jobs.projects.enqueue import enqueue_generate_mesh
+from spinelift.jobs.projects.events import EventBus
 from spinelift.service import create_app
 from spinelift.storage.blobs import LocalBlobStore
 from spinelift.storage.db import Database
@@ -70,7 +71,7 @@ def test_killed_workers_lose_and_duplicate_no_project_job(
     settings = ServiceSettings(
         redis_url=redis_server.url, key_prefix="chaos", data_dir=tmp_path / "data"
     )
-    deps = pj.JobDeps(
+    deps = JobDeps(
         db,
         LocalBlobStore(settings.blob_dir),
         EventBus(redis_client(redis_server.url), "chaos"),
@@ -107,7 +108,7 @@ def test_killed_workers_lose_and_duplicate_no_project_job(
         wait_until(lambda: ready(groups), timeout=120, what="every worker consuming")
         for s in seeded:
             for layer_id in s.layer_ids:
-                pj.enqueue_generate_mesh(
+                enqueue_generate_mesh(
                     deps, owner_id=s.owner_id, project_id=s.project_id, layer_id=layer_id
                 )
         try:

@@ -20,7 +20,7 @@ ENTRY_POINTS = {"spinelift.jobs.mesh.worker_entry"}
 
 
 def _modules() -> list[str]:
-    names = ["spinelift.jobs.project_jobs"]  # TODO(#16): its cycle with project_cleanup
+    names = []
     for info in pkgutil.walk_packages(spinelift.__path__, "spinelift."):
         if ".migrations" in info.name or info.name in ENTRY_POINTS:
             continue

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 def _accounts(args: argparse.Namespace) -> tuple[Accounts, Any]:
     import redis
 
-    from spinelift.jobs.events import EventBus
+    from spinelift.jobs.projects.events import EventBus
     from spinelift.storage.blob_factory import blob_store_for
     from spinelift.storage.db import Database
     from spinelift.web.accounts import AccountStates

@@ -59,7 +59,7 @@ def add_worker_arguments(parser: argparse.ArgumentParser, *, default_processes: 
 
 JOB_MODULES = {
     "mesh": "spinelift.jobs.mesh.worker_entry",
-    "projects": "spinelift.jobs.project_jobs:setup_worker",
+    "projects": "spinelift.jobs.projects.actors:setup_worker",
 }
 """the Dramatiq entry of each kind of job"""
 IDLE_POLL_MS = 100
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     queue = settings.queue_name
     if args.jobs == "projects":
-        from spinelift.jobs.project_jobs import QUEUE_NAME
+        from spinelift.jobs.projects.messages import QUEUE_NAME
 
         queue = QUEUE_NAME
     namespace = make_argument_parser().parse_args(  # type: ignore[no-untyped-call]

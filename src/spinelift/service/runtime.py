@@ -9,8 +9,8 @@ from typing import Any
 import dramatiq
 
 from spinelift.config import ServiceSettings
-from spinelift.jobs.mesh.actors import declare_actor
 from spinelift.jobs.broker import make_broker, require_redis_url
+from spinelift.jobs.mesh.actors import declare_actor
 from spinelift.jobs.mesh.context import job_store, url_policy
 from spinelift.jobs.mesh.notify import CallbackNotifier
 from spinelift.jobs.mesh.submission import JobSubmitter

@@ -6,7 +6,7 @@ never from a user-chosen name, and Cleanup recognises each kind by its pattern.
 * ``projects/<project>/layers/<layer>.png``: a layer's pixels as extracted;
 * ``projects/<project>/exports/<fingerprint>.zip``: the Spine export of one version of
   the project (the fingerprint names the layers, mesh versions and canvas it was built
-  from, see :mod:`spinelift.jobs.export_version`), and
+  from, see :mod:`spinelift.jobs.projects.export_version`), and
   ``projects/<project>/exports/<fingerprint>.player.json``: the same export's files for
   the UI's Spine player.
 

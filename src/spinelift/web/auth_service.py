@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spinelift.errors import AuthenticationError, NotFoundError
-from spinelift.jobs.events import EventBus, project_deleted_event
+from spinelift.jobs.projects.events import EventBus, project_deleted_event
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database
 from spinelift.storage.models import User

@@ -34,7 +34,7 @@ import redis.asyncio as aioredis
 from fastapi.concurrency import run_in_threadpool
 
 from spinelift.errors import ServiceUnavailableError
-from spinelift.jobs.events import EventBus
+from spinelift.jobs.projects.events import EventBus
 
 log = logging.getLogger(__name__)
 

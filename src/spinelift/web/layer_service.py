@@ -3,7 +3,7 @@ regenerate one layer (only that layer: one GenerateMesh job), and the scene the 
 draws (canvas and layers with their figures and meshing time).
 
 A layer's mesh is the one its export ships (made from the exported image, padding
-included: :mod:`spinelift.jobs.project_layers`)."""
+included: :mod:`spinelift.jobs.projects.layers`)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import Any, BinaryIO
 from pydantic import BaseModel
 
 from spinelift.errors import NotFoundError
-from spinelift.jobs.events import mesh_figures
-from spinelift.jobs.export_version import canvas_of
-from spinelift.jobs.project_jobs import enqueue_generate_mesh
+from spinelift.jobs.projects.enqueue import enqueue_generate_mesh
+from spinelift.jobs.projects.events import mesh_figures
+from spinelift.jobs.projects.export_version import canvas_of
 from spinelift.storage.models import Job, Layer, Mesh
 from spinelift.storage.repositories import Actor, UnitOfWork
 from spinelift.web.project_service import require_project, validated_parameters

@@ -2,7 +2,7 @@
 :class:`~spinelift.errors.NotFoundError` (404).
 
 Also the project's stored export (:func:`open_export`): built once per version by a
-worker (:mod:`spinelift.jobs.project_export`) and streamed from the blob store here,
+worker (:mod:`spinelift.jobs.projects.export`) and streamed from the blob store here,
 never built, unzipped or encoded in the API process; and the mesh parameters' schema.
 """
 
@@ -16,10 +16,10 @@ from pydantic import BaseModel
 
 from spinelift.core.settings import MeshSettings, parameter_ranges
 from spinelift.errors import ConflictError, NotFoundError
-from spinelift.jobs.events import project_deleted_event
-from spinelift.jobs.export_version import current_version
-from spinelift.jobs.project_jobs import send_job
-from spinelift.jobs.project_runs import export_job
+from spinelift.jobs.projects.events import project_deleted_event
+from spinelift.jobs.projects.export_version import current_version
+from spinelift.jobs.projects.messages import send_job
+from spinelift.jobs.projects.runs import export_job
 from spinelift.storage.blob_keys import export_key, player_files_key, project_prefix
 from spinelift.storage.job_status import JobStatus
 from spinelift.storage.models import JobKind, Project, ProjectStatus

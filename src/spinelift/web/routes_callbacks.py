@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from spinelift.config import MESH_PROGRESS_PATH
 from spinelift.errors import AuthenticationError, InvalidParametersError, RequestTooLargeError
-from spinelift.jobs.remote_progress import relay_progress
+from spinelift.jobs.projects.remote_progress import relay_progress
 from spinelift.net.callbacks import verify
 from spinelift.web.runtime import WebRuntime
 

@@ -42,7 +42,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
 from spinelift.errors import AuthenticationError, NotFoundError
-from spinelift.jobs.events import project_snapshot
+from spinelift.jobs.projects.events import project_snapshot
 from spinelift.web.accounts import GONE
 from spinelift.web.auth import TokenClaims
 from spinelift.web.deps import IdPath, RuntimeDep, UserIdDep

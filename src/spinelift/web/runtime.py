@@ -11,8 +11,8 @@ import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
-from spinelift.jobs.events import EventBus
-from spinelift.jobs.project_jobs import JobDeps
+from spinelift.jobs.projects.deps import JobDeps
+from spinelift.jobs.projects.events import EventBus
 from spinelift.storage.blob_factory import blob_store_for
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database

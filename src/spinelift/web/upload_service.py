@@ -1,7 +1,7 @@
 """Uploads: sniff the bytes (never trust the name or the content type), stream them to
 an id-based blob key in chunks (bounded memory; over ``SPINELIFT_MAX_UPLOAD_SIZE`` is
 413), record the upload, queue the ProcessPsd job. Nothing is decoded here: reading the
-document (and the document budget) is the worker's (:mod:`spinelift.jobs.project_upload`).
+document (and the document budget) is the worker's (:mod:`spinelift.jobs.projects.upload`).
 
 Whole or absent, whenever the process stops: the web server hands the route a file
 only once its whole body has arrived; the blob store writes atomically (a reader never
@@ -31,7 +31,8 @@ from spinelift.io.psd.limits import (
     check_header,
     read_header,
 )
-from spinelift.jobs.project_jobs import create_process_psd, send_job
+from spinelift.jobs.projects.enqueue import create_process_psd
+from spinelift.jobs.projects.messages import send_job
 from spinelift.storage.blob_keys import upload_key
 from spinelift.storage.models import JobKind
 from spinelift.storage.repositories import Actor, UnitOfWork
@@ -217,7 +218,7 @@ def upload_pngs(
     """Several PNGs as one layered upload: each streamed to the blob store (their sizes
     together at most ``SPINELIFT_MAX_UPLOAD_SIZE``), recorded as one upload, read by the
     worker as one document exactly as ``spinelift convert`` reads a folder of PNGs (one
-    layer per file in file-name order; :mod:`spinelift.jobs.project_upload`)."""
+    layer per file in file-name order; :mod:`spinelift.jobs.projects.upload`)."""
     if not files:
         raise InvalidParametersError("no PNG file", details={"fields": {"files": "required"}})
     if len(files) > MAX_PNG_FILES:

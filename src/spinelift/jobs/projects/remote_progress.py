@@ -2,7 +2,7 @@
 
 The mesh service posts each stage of a job to the web app's signed
 ``POST /api/v1/mesh/progress`` (:mod:`spinelift.net.callbacks` format). The remote job id
-is ``<our job id>.<attempt>`` (see :func:`spinelift.jobs.project_jobs.run_generate_mesh`),
+is ``<our job id>.<attempt>`` (see :func:`spinelift.jobs.projects.generate_mesh.run_generate_mesh`),
 so a callback finds its job, and one from an attempt that is no longer current (a worker
 that died, a retried submission) changes nothing. Only ``processing`` stages are relayed:
 the worker's long poll stays the one source of a job's result, and a lost callback loses
@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from spinelift.jobs.events import EventBus, layer_event
+from spinelift.jobs.projects.events import EventBus, layer_event
 from spinelift.storage.db import Database
 from spinelift.storage.job_status import JobStatus
 from spinelift.storage.models import JobKind, LayerStatus

@@ -5,7 +5,7 @@ The layers' PNGs, positions, opacity, blend modes and rig records (groups and
 :class:`~spinelift.io.document.Document` again, and
 :func:`spinelift.io.export.export_document` writes the Spine project with each layer's
 STORED mesh (``meshes=``: made by GenerateMesh from the very image the export writes,
-see :mod:`spinelift.jobs.project_layers`); a layer is meshed again only when its mesh
+see :mod:`spinelift.jobs.projects.layers`); a layer is meshed again only when its mesh
 row predates whole stored meshes. Failed layers are left out.
 
 Two blobs per version (:mod:`spinelift.storage.blob_keys`): the zip, streamed to every
@@ -31,8 +31,8 @@ from spinelift.io.document import Document, Layer
 from spinelift.io.export import export_document
 from spinelift.io.image import read_image
 from spinelift.io.rig import origin_point
-from spinelift.jobs.export_version import ExportVersion, current_version, exported_items
-from spinelift.jobs.project_layers import (
+from spinelift.jobs.projects.export_version import ExportVersion, current_version, exported_items
+from spinelift.jobs.projects.layers import (
     StoredLayer,
     document_layer,
     export_image,

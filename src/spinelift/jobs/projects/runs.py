@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from spinelift.errors import MeshGenerationError
-from spinelift.jobs.export_version import ExportVersion, current_version
+from spinelift.jobs.projects.export_version import ExportVersion, current_version
 from spinelift.storage.job_status import JobStatus
 from spinelift.storage.models import Job, JobKind, LayerStatus, ProjectStatus
 from spinelift.storage.repositories import UnitOfWork

@@ -2,7 +2,7 @@
 
 A processing job whose heartbeat is older than ``SPINELIFT_JOB_STALE_AFTER`` is presumed
 lost with its worker (``SIGKILL``, OOM, a lost machine) and queued again by the recovery
-pass (:func:`spinelift.jobs.project_cleanup.resend_stale`). Progress reports refresh the
+pass (:func:`spinelift.jobs.projects.cleanup.resend_stale`). Progress reports refresh the
 heartbeat too, but a stage can be silent for long (a big layer's triangulation, a long
 poll on the mesh service), so :class:`JobLease` refreshes it every ``every`` seconds,
 whatever the job is doing, and stops as soon as the job ends. A worker whose lease

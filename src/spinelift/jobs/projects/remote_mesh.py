@@ -12,7 +12,7 @@ from spinelift.core.mesh import Mesh
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import MeshServiceUnavailableError, SpineLiftError
 from spinelift.io.image import encode_png
-from spinelift.jobs.mesh_client import MeshServiceClient
+from spinelift.jobs.projects.mesh_client import MeshServiceClient
 from spinelift.spine.attachment import attachment_mesh
 
 

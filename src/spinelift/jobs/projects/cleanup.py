@@ -9,17 +9,17 @@ per Redis, see :mod:`spinelift.jobs.periodic`) and repairs what a fault left beh
   for ``SPINELIFT_BROKER_HEARTBEAT_TIMEOUT`` (:func:`~spinelift.jobs.broker.requeue_dead_workers`);
 - the job that worker was running stays ``processing`` with a heartbeat that no longer
   moves: once it is older than ``SPINELIFT_JOB_STALE_AFTER`` the job is queued again and
-  sent (:func:`resend_stale`; after :data:`~spinelift.jobs.project_jobs.MAX_WORKER_LOSSES`
+  sent (:func:`resend_stale`; after :data:`~spinelift.jobs.projects.cleanup.MAX_WORKER_LOSSES`
   attempts it fails as ``JOB_TIMEOUT``);
 - a ProcessPsd job that has read its document waits for its run
-  (:mod:`spinelift.jobs.project_runs`): not lost, left alone;
+  (:mod:`spinelift.jobs.projects.runs`): not lost, left alone;
 - a queued job whose message the broker does not hold (Redis restarted empty, or was
   down when the job was made) is sent again once its last send is that old; a message
   still waiting, delayed or held by a worker is left alone, so a long queue is never
   flooded with copies.
 
 :func:`run_cleanup` (the Cleanup job, and hourly in the workers) also fails jobs
-unfinished after :data:`~spinelift.jobs.project_jobs.STUCK_AFTER` and deletes blobs no
+unfinished after :data:`~spinelift.jobs.projects.cleanup.STUCK_AFTER` and deletes blobs no
 row refers to: layer images whose layer is gone, and uploads that were stored but never
 recorded (the app stopped between the two) once they are an hour old.
 """
@@ -36,10 +36,12 @@ import redis
 
 from spinelift.config import ServiceSettings
 from spinelift.errors import JobNotFoundError, JobTimeoutError
-from spinelift.jobs import project_jobs as pj
 from spinelift.jobs.broker import message_job_ids, redis_client, requeue_dead_workers
 from spinelift.jobs.periodic import Periodic, Task
-from spinelift.jobs.project_runs import is_waiting_run
+from spinelift.jobs.projects.deps import JobDeps
+from spinelift.jobs.projects.failure import fail_job
+from spinelift.jobs.projects.messages import KIND_ACTORS, QUEUE_NAME, send_job
+from spinelift.jobs.projects.runs import is_waiting_run
 from spinelift.storage.blob_keys import LAYER_KEY, UPLOAD_KEY
 from spinelift.storage.job_status import JobStatus
 from spinelift.storage.models import JobKind
@@ -47,6 +49,10 @@ from spinelift.storage.repositories import Actor, UnitOfWork
 
 log = logging.getLogger(__name__)
 
+MAX_WORKER_LOSSES = 5
+"""attempts of a job whose worker keeps being lost before it fails (``JOB_TIMEOUT``)"""
+STUCK_AFTER = 3600.0
+"""seconds after which Cleanup fails a job that still has not finished"""
 FULL_CLEANUP_INTERVAL = 3600.0
 """seconds between two full Cleanup runs in the workers (stuck jobs, orphan blobs)"""
 ORPHAN_UPLOAD_AGE = 3600.0
@@ -67,16 +73,16 @@ class _Seen:
     request_id: str | None
 
 
-def recover(deps: pj.JobDeps, *, stale_after: float) -> dict[str, int]:
+def recover(deps: JobDeps, *, stale_after: float) -> dict[str, int]:
     """The periodic recovery pass: dead workers' messages back to the queue, then
     :func:`resend_stale`. Returns ``{"resent": n}``; raises ``redis.RedisError`` when
     the broker is unreachable (the next pass tries again)."""
     broker = deps.broker or dramatiq.get_broker()
-    requeue_dead_workers(broker, pj.QUEUE_NAME)
+    requeue_dead_workers(broker, QUEUE_NAME)
     return {"resent": resend_stale(deps, older_than=stale_after)}
 
 
-def resend_stale(deps: pj.JobDeps, *, older_than: float = 60.0) -> int:
+def resend_stale(deps: JobDeps, *, older_than: float = 60.0) -> int:
     """Queue again (then send) processing jobs whose heartbeat is older than
     ``older_than`` s, or fail those already tried ``MAX_WORKER_LOSSES`` times; send again
     queued jobs last sent longer ago than that whose message the broker does not hold.
@@ -97,14 +103,14 @@ def resend_stale(deps: pj.JobDeps, *, older_than: float = 60.0) -> int:
                 (job.payload or {}).get("request_id"),
             )
             for job in jobs.find_stale(heartbeat_older_than=age, queued_older_than=age, limit=500)
-            if job.kind in pj.KIND_ACTORS and not is_waiting_run(job)
+            if job.kind in KIND_ACTORS and not is_waiting_run(job)
         ]
     if not stale:
         return 0
     held: set[str] = set()
     if any(seen.status == JobStatus.QUEUED.value for seen in stale):
         try:
-            held = message_job_ids(deps.broker or dramatiq.get_broker(), pj.QUEUE_NAME) or set()
+            held = message_job_ids(deps.broker or dramatiq.get_broker(), QUEUE_NAME) or set()
         except redis.RedisError as exc:
             log.info("broker unreachable: nothing resent", extra={"error": str(exc)})
             return 0
@@ -115,13 +121,13 @@ def resend_stale(deps: pj.JobDeps, *, older_than: float = 60.0) -> int:
         action = _reclaim(deps, seen)
         if action == "fail":
             error = JobTimeoutError(f"the worker was lost {seen.attempts} times").body()
-            pj._fail_job(deps, seen.job_id, seen.kind, error)
+            fail_job(deps, seen.job_id, seen.kind, error)
         elif action == "send":
-            sent += pj.send_job(deps, seen.job_id, seen.kind, request_id=seen.request_id)
+            sent += send_job(deps, seen.job_id, seen.kind, request_id=seen.request_id)
     return sent
 
 
-def _reclaim(deps: pj.JobDeps, seen: _Seen) -> str | None:
+def _reclaim(deps: JobDeps, seen: _Seen) -> str | None:
     """Requeue (processing) or restart the queued clock of ``seen`` if it is unchanged:
     ``"send"``; ``"fail"`` for a job out of attempts; None when it moved meanwhile."""
     with deps.db.unit(Actor.system("cleanup")) as uow:
@@ -138,7 +144,7 @@ def _reclaim(deps: pj.JobDeps, seen: _Seen) -> str | None:
             uow.jobs.fail(job.job_id, JobNotFoundError("the project is gone").body())
             return None
         if job.status == JobStatus.PROCESSING.value:
-            if job.attempts >= pj.MAX_WORKER_LOSSES:
+            if job.attempts >= MAX_WORKER_LOSSES:
                 return "fail"
             uow.jobs.requeue(job.job_id, message="Queued again (worker lost)")
         else:
@@ -147,7 +153,7 @@ def _reclaim(deps: pj.JobDeps, seen: _Seen) -> str | None:
 
 
 def run_cleanup(
-    deps: pj.JobDeps, *, stuck_after: float = pj.STUCK_AFTER, stale_after: float = 60.0
+    deps: JobDeps, *, stuck_after: float = STUCK_AFTER, stale_after: float = 60.0
 ) -> dict[str, int]:
     """Fail jobs unfinished for ``stuck_after`` s, resend stale ones, delete blobs no row
     refers to and temporary files of writes that never finished (an hour old). Returns the
@@ -161,7 +167,7 @@ def run_cleanup(
         ]
     for job_id, kind in stuck:
         message = f"the job did not finish within {stuck_after:g} s"
-        pj._fail_job(deps, job_id, kind, JobTimeoutError(message).body())
+        fail_job(deps, job_id, kind, JobTimeoutError(message).body())
     resent = resend_stale(deps, older_than=stale_after)
     deleted = 0
     uploads: dict[int, set[str]] = {}
@@ -179,7 +185,7 @@ def run_cleanup(
     }
 
 
-def _orphan(deps: pj.JobDeps, key: str, uploads: dict[int, set[str]]) -> bool:
+def _orphan(deps: JobDeps, key: str, uploads: dict[int, set[str]]) -> bool:
     """A layer image whose layer row is gone, or an upload no row records that is older
     than :data:`ORPHAN_UPLOAD_AGE` (its time is in its key)."""
     layer_key = LAYER_KEY.match(key)
@@ -200,7 +206,7 @@ def _orphan(deps: pj.JobDeps, key: str, uploads: dict[int, set[str]]) -> bool:
         return key not in uploads[project_id]
 
 
-def add_recovery(broker: dramatiq.Broker, deps: pj.JobDeps, settings: ServiceSettings) -> None:
+def add_recovery(broker: dramatiq.Broker, deps: JobDeps, settings: ServiceSettings) -> None:
     """Make every worker process of ``broker`` take part in the recovery pass (every
     ``cleanup_interval`` s) and the full Cleanup (hourly), each run by one process at a
     time (a lock in the settings' Redis)."""

@@ -22,7 +22,7 @@ import redis
 import redis.asyncio as aioredis
 
 from spinelift.storage.db import Database
-from spinelift.storage.models import JobKind, Layer, LayerStatus, Mesh
+from spinelift.storage.models import JobKind, Layer, LayerStatus, Mesh, ProjectStatus
 from spinelift.storage.repositories import Actor, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -180,3 +180,29 @@ def _layer_state(layer: Layer, mesh: Mesh | None, job: tuple[int, str] | None) -
         "error": layer.error,
         "mesh": mesh_figures(mesh),
     }
+
+
+def announce_project(
+    bus: EventBus, project_id: int, status: ProjectStatus, *, error: str | None = None
+) -> None:
+    """Publish a ``{"type": "project", ...}`` event (``error``: why it failed)."""
+    event: dict[str, Any] = {"type": "project", "project_id": project_id, "status": status.value}
+    if error is not None:
+        event["error"] = error
+    bus.publish(project_id, event)
+
+
+def announce_layer(
+    bus: EventBus,
+    project_id: int,
+    layer_id: int,
+    status: LayerStatus,
+    progress: int,
+    message: str,
+    *,
+    error: str | None = None,
+    mesh: Mapping[str, Any] | None = None,
+) -> None:
+    """Publish :func:`layer_event`."""
+    event = layer_event(project_id, layer_id, status, progress, message, error=error, mesh=mesh)
+    bus.publish(project_id, event)

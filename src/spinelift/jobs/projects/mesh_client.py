@@ -30,6 +30,9 @@ Errors:
   trial request goes through (half-open): success closes it, failure opens it again.
   The breaker's state is per process (each worker process learns on its own that the
   service is down); it is shared by the threads of a process.
+
+Size: just over 300 lines, on purpose: the client, its retry loop, its breaker and the
+mapping of the service's errors are one contract, read together.
 """
 
 from __future__ import annotations
