@@ -23,7 +23,7 @@ from spinelift.errors import EmptyImageError
 from spinelift.jobs.broker import add_middleware
 from spinelift.jobs.mesh.actors import declare_actor
 from spinelift.jobs.mesh.context import JobContext, set_context
-from spinelift.jobs.mesh.keys import upload_key
+from spinelift.storage.blob_keys import mesh_upload_key
 from spinelift.storage.blobs import LocalBlobStore
 from spinelift.storage.job_status import JobStatus
 from spinelift.storage.job_store import JobRecord, JobStore
@@ -66,10 +66,10 @@ class Harness:
 
     def record(self, job_id: str, **changes: Any) -> JobRecord:
         data = png_bytes()
-        self.ctx.blobs.put(upload_key("abc"), data)
+        self.ctx.blobs.put(mesh_upload_key("abc"), data)
         values: dict[str, Any] = {
             "job_id": job_id,
-            "input_key": upload_key("abc"),
+            "input_key": mesh_upload_key("abc"),
             "callback_url": "https://receiver.example/cb",
             "created_at": time.time(),
         }

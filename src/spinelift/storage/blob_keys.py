@@ -1,5 +1,13 @@
-"""The web app's blob-key layout, in one place: every key is built from ids and times,
-never from a user-chosen name, and Cleanup recognises each kind by its pattern.
+"""The blob-key layout of both apps, in one place: every key is built from ids, times or
+content hashes, never from a user-chosen name.
+
+The mesh service (content addresses, so the same input is stored once):
+
+* ``uploads/<image sha256>.bin``: a submitted image (:func:`mesh_upload_key`);
+* ``results/<image sha256>-<settings sha256>.json``: its mesh attachment for those
+  settings, the result cache (:func:`mesh_result_key`).
+
+The web app (Cleanup recognises each kind by its pattern):
 
 * ``projects/<project>/uploads/<unix time>-<32 hex>.<psd|psb|png>``: an uploaded file
   (the time lets Cleanup tell an upload being recorded from one that never will be);
@@ -64,3 +72,13 @@ def _checked(fingerprint: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{32}", fingerprint):
         raise ValueError(f"not an export fingerprint: {fingerprint!r}")
     return fingerprint
+
+
+def mesh_upload_key(image_hash: str) -> str:
+    """The mesh service's key of uploaded bytes (content-addressed: stored once)."""
+    return f"uploads/{image_hash}.bin"
+
+
+def mesh_result_key(image_hash: str, settings_hash: str) -> str:
+    """The mesh service's key of the mesh attachment JSON for this image and settings."""
+    return f"results/{image_hash}-{settings_hash}.json"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from spinelift.errors import AuthenticationError, NotFoundError
 from spinelift.jobs.projects.events import EventBus, project_deleted_event
+from spinelift.storage.blob_keys import project_prefix
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.db import Database
 from spinelift.storage.models import User
@@ -141,7 +142,7 @@ class Accounts:
         for project_id in project_ids:
             if self.events is not None:  # open WebSockets of the project close at once
                 self.events.publish(project_id, project_deleted_event(project_id))
-            for key in self.blobs.list_keys(f"projects/{project_id}/"):
+            for key in self.blobs.list_keys(project_prefix(project_id)):
                 self.blobs.delete(key)
                 blobs += 1
         return DeletedAccount(user_id, len(project_ids), blobs)

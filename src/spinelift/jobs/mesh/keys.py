@@ -1,4 +1,5 @@
-"""Content addresses: the cache key of a result is (image sha256, settings sha256)."""
+"""Content addresses: the cache key of a result is (image sha256, settings sha256); the
+blob keys built from them are in :mod:`spinelift.storage.blob_keys`."""
 
 from __future__ import annotations
 
@@ -19,13 +20,3 @@ def settings_json(settings: MeshSettings) -> str:
 
 def settings_sha256(settings: MeshSettings) -> str:
     return hashlib.sha256(settings_json(settings).encode()).hexdigest()
-
-
-def result_key(image_hash: str, settings_hash: str) -> str:
-    """Blob key of the mesh attachment JSON for this image and settings."""
-    return f"results/{image_hash}-{settings_hash}.json"
-
-
-def upload_key(image_hash: str) -> str:
-    """Blob key of uploaded bytes (content-addressed: the same upload is stored once)."""
-    return f"uploads/{image_hash}.bin"

@@ -8,11 +8,12 @@ import time
 from spinelift.core.settings import MeshSettings
 from spinelift.io.image import read_image
 from spinelift.jobs.mesh.context import JobContext, url_policy
-from spinelift.jobs.mesh.keys import image_sha256, result_key, settings_sha256
+from spinelift.jobs.mesh.keys import image_sha256, settings_sha256
 from spinelift.jobs.mesh.progress import ProgressReporter
 from spinelift.net.fetch import fetch_bytes
 from spinelift.spine.attachment import mesh_attachment
 from spinelift.spine.json_format import dumps
+from spinelift.storage.blob_keys import mesh_result_key
 from spinelift.storage.job_store import JobRecord
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def run_mesh_job(ctx: JobContext, record: JobRecord, reporter: ProgressReporter)
     ctx.store.count_many({"mesh_runs": 1})
     mesh = ctx.build(rgba, settings, reporter)
     attachment = dumps(mesh_attachment(mesh)).encode()
-    key = result_key(image_hash, settings_hash)
+    key = mesh_result_key(image_hash, settings_hash)
     ctx.blobs.put(key, attachment)
     ctx.store.cache_result(image_hash, settings_hash, key)
     reporter.completed(key, cached=False, image_sha256=image_hash)

@@ -18,9 +18,10 @@ from spinelift.core.settings import MeshSettings
 from spinelift.errors import BrokerUnavailableError, InvalidParametersError, QueueFullError
 from spinelift.io.image import probe_image
 from spinelift.jobs.mesh.context import url_policy
-from spinelift.jobs.mesh.keys import image_sha256, settings_sha256, upload_key
+from spinelift.jobs.mesh.keys import image_sha256, settings_sha256
 from spinelift.jobs.mesh.notify import Notifier, payload
 from spinelift.net.ssrf import check_url
+from spinelift.storage.blob_keys import mesh_upload_key
 from spinelift.storage.blobs import BlobStore
 from spinelift.storage.job_status import JobStatus
 from spinelift.storage.job_store import JobRecord, JobStore
@@ -122,12 +123,12 @@ class JobSubmitter:
             return existing
         self._check_urls(None, callback_url)
         digest = image_sha256(data)
-        self.blobs.put(upload_key(digest), data)
+        self.blobs.put(mesh_upload_key(digest), data)
         record = JobRecord(
             job_id=job_id,
             kind="extract_layers",
             image_sha256=digest,
-            input_key=upload_key(digest),
+            input_key=mesh_upload_key(digest),
             callback_url=callback_url or "",
             request_id=request_id,
             created_at=time.time(),
@@ -168,7 +169,7 @@ class JobSubmitter:
             max_pixels=self.settings.max_image_pixels,
         )
         digest = image_sha256(data)
-        key = upload_key(digest)
+        key = mesh_upload_key(digest)
         cached = self.store.cached_result(digest, settings_sha256(settings))
         if cached and self.blobs.exists(cached):
             return record.with_changes(
