@@ -12,6 +12,7 @@ from spinelift.errors import (
     SpineLiftError,
 )
 from spinelift.jobs.projects import export, runs
+from spinelift.jobs.projects.claim import queued_job
 from spinelift.jobs.projects.deps import JobDeps
 from spinelift.jobs.projects.export_version import ExportVersion
 from spinelift.jobs.projects.failure import after_run, fail_job, retry_or_fail
@@ -27,9 +28,8 @@ def run_build_export(deps: JobDeps, job_id: str) -> None:
     """Store the export of the project's current version (once: a stored one is reused),
     then end the run if that is still the project's version."""
     with deps.db.unit(Actor.job(job_id)) as uow:
-        job = uow.jobs.get(job_id)
-        if job is None or job.status != JobStatus.QUEUED.value or job.project_id is None:
-            log.info("build_export: nothing to do", extra={"status": job and job.status})
+        job = queued_job(uow, job_id, "build_export", "project_id")
+        if job is None or job.project_id is None:
             return
         uow.jobs.claim(job_id, message="Building the export")
         attempts, project_id, owner_id = job.attempts, job.project_id, job.user_id

@@ -26,6 +26,7 @@ from spinelift.errors import (
 )
 from spinelift.io.image import read_image
 from spinelift.jobs.projects import runs
+from spinelift.jobs.projects.claim import queued_job
 from spinelift.jobs.projects.deps import JobDeps
 from spinelift.jobs.projects.events import announce_layer
 from spinelift.jobs.projects.export_version import canvas_of
@@ -56,9 +57,8 @@ PROGRESS_INTERVAL = 0.5
 
 def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
     with deps.db.unit(Actor.job(job_id)) as uow:
-        job = uow.jobs.get(job_id)
-        if job is None or job.status != JobStatus.QUEUED.value or job.layer_id is None:
-            log.info("generate_mesh: nothing to do", extra={"status": job and job.status})
+        job = queued_job(uow, job_id, "generate_mesh", "layer_id")
+        if job is None or job.layer_id is None:
             return
         layer = uow.layers.get(job.layer_id)
         if layer is None:

@@ -12,6 +12,7 @@ from spinelift.errors import (
 )
 from spinelift.io.layer_rig import document_record
 from spinelift.jobs.projects import runs
+from spinelift.jobs.projects.claim import queued_job
 from spinelift.jobs.projects.deps import JobDeps
 from spinelift.jobs.projects.events import announce_layer, announce_project
 from spinelift.jobs.projects.failure import fail_job, retry_or_fail
@@ -20,7 +21,6 @@ from spinelift.jobs.projects.messages import (
     send,
 )
 from spinelift.jobs.projects.upload import StoredUpload, read_upload_document, store_layers
-from spinelift.storage.job_status import JobStatus
 from spinelift.storage.models import JobKind, LayerStatus, ProjectStatus
 from spinelift.storage.repositories import Actor
 
@@ -29,9 +29,8 @@ log = logging.getLogger(__name__)
 
 def run_process_psd(deps: JobDeps, job_id: str) -> None:
     with deps.db.unit(Actor.job(job_id)) as uow:
-        job = uow.jobs.get(job_id)
-        if job is None or job.status != JobStatus.QUEUED.value or job.project_id is None:
-            log.info("process_psd: nothing to do", extra={"status": job and job.status})
+        job = queued_job(uow, job_id, "process_psd", "project_id")
+        if job is None or job.project_id is None:
             return
         uow.jobs.claim(job_id, message="Reading the document")
         project_id, attempts = job.project_id, job.attempts
