@@ -20,6 +20,12 @@ from typing import Any
 
 import pytest
 import schemathesis
+
+# schemathesis imports its OpenAPI modules lazily, inside from_asgi(); being a pytest
+# plugin, they are then assertion-rewritten deep in the test's stack, where CPython
+# 3.11.7's compile() can fail with "AST constructor recursion depth mismatch" (a CPython
+# bug fixed in 3.11.8). Importing them here, at collection, keeps that out of the test.
+import schemathesis.specs.openapi.schemas
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, Case, GenerationMode
