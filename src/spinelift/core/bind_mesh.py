@@ -26,7 +26,9 @@ import triangle as tr
 
 from spinelift.core.edges import order_outline
 from spinelift.core.mesh import Mesh
+from spinelift.core.outline import signed_area
 from spinelift.core.polygon import ring_segments
+from spinelift.core.triangulate import point_inside
 from spinelift.errors import TriangulationError
 
 FloatArray = npt.NDArray[np.float64]
@@ -72,7 +74,7 @@ def add_bone_vertices(
     """
     rings = outline_rings(mesh)
     hull = rings[0]
-    area = abs(_ring_area(hull)) - sum(abs(_ring_area(r)) for r in rings[1:])
+    area = abs(signed_area(hull)) - sum(abs(signed_area(r)) for r in rings[1:])
     if spacing is None:
         spacing = max(4.0, math.sqrt(max(area, 1.0)) / DEFAULT_DIVISIONS)
     contours = [r.astype(np.float32).reshape(-1, 1, 2) for r in rings]
@@ -94,7 +96,7 @@ def add_bone_vertices(
         "segments": ring_segments([len(r) for r in rings]),
     }
     if len(rings) > 1:
-        data["holes"] = np.asarray([_inside_point(r) for r in rings[1:]], dtype=np.float64)
+        data["holes"] = np.asarray([point_inside(r) for r in rings[1:]], dtype=np.float64)
     result = _triangulate(data, f"pYq{min_angle:.3f}", len(outline) + len(kept) * 3 + 64)
     if result is None:
         result = _triangulate(data, "pY", None)
@@ -216,19 +218,3 @@ def _triangulate(
     flip = cross < 0
     triangles[flip] = triangles[flip][:, [0, 2, 1]]
     return vertices, triangles
-
-
-def _ring_area(ring: FloatArray) -> float:
-    x, y = ring[:, 0], ring[:, 1]
-    return float(0.5 * (np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
-
-
-def _inside_point(ring: FloatArray) -> FloatArray:
-    """A point strictly inside a simple ring: the centroid of its largest triangle."""
-    out = tr.triangulate({"vertices": ring, "segments": ring_segments([len(ring)])}, "p")
-    tris = np.asarray(out["vertices"])[np.asarray(out["triangles"])]
-    cross = np.abs(
-        (tris[:, 1, 0] - tris[:, 0, 0]) * (tris[:, 2, 1] - tris[:, 0, 1])
-        - (tris[:, 1, 1] - tris[:, 0, 1]) * (tris[:, 2, 0] - tris[:, 0, 0])
-    )
-    return np.asarray(tris[int(np.argmax(cross))].mean(axis=0), dtype=np.float64)

@@ -58,7 +58,7 @@ def triangulate(hull: FloatArray, holes: list[FloatArray], interior: InteriorSpe
     outline = np.concatenate(rings).astype(np.float64)
     segments = ring_segments([len(r) for r in rings])
     _check_simple(outline, segments)
-    hole_points = [_point_inside(h) for h in holes]
+    hole_points = [point_inside(h) for h in holes]
     area = abs(signed_area(hull)) - sum(abs(signed_area(h)) for h in holes)
     if interior.count > 0 and interior.hull_steiner_points:
         max_area = max(area / (2.0 * interior.count), interior.min_triangle_area * 2.0)
@@ -121,7 +121,7 @@ def _check_simple(points: FloatArray, segments: IntArray) -> None:
         )
 
 
-def _point_inside(ring: FloatArray) -> FloatArray:
+def point_inside(ring: FloatArray) -> FloatArray:
     """A point strictly inside a simple ring: the centroid of its largest triangle."""
     out = tr.triangulate({"vertices": ring, "segments": ring_segments([len(ring)])}, "p")
     tris = np.asarray(out["vertices"])[np.asarray(out["triangles"])]
