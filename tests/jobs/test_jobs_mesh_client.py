@@ -25,10 +25,10 @@ from spinelift.errors import (
     MeshServiceUnavailableError,
 )
 from spinelift.io.image import encode_png
+from spinelift.jobs.projects import generate_mesh
 from spinelift.jobs.projects.actors import configure
 from spinelift.jobs.projects.enqueue import enqueue_process_psd
 from spinelift.jobs.projects.events import project_snapshot
-from spinelift.jobs.projects import generate_mesh
 from spinelift.jobs.projects.generate_mesh import run_generate_mesh
 from spinelift.jobs.projects.mesh_client import CircuitBreaker, MeshServiceClient
 from spinelift.jobs.projects.messages import QUEUE_NAME
