@@ -1,5 +1,5 @@
-"""Module sizes: none over 400 lines; in the job system (``jobs/``) and the error tree a
-module over 300 lines says why in its docstring (a paragraph starting ``Size:``)."""
+"""Module sizes: none over 400 lines; a module over 300 lines says why in its docstring
+(a paragraph starting ``Size:``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import spinelift
 
 PACKAGE = Path(spinelift.__file__).parent
-CHECKED_AT_300 = [PACKAGE / "jobs", PACKAGE / "errors.py"]
+CHECKED_AT_300 = [PACKAGE]
 
 
 def _lines(path: Path) -> int:
@@ -23,11 +23,11 @@ def test_no_module_is_over_400_lines() -> None:
     assert over == {}
 
 
-def test_a_job_module_over_300_lines_says_why() -> None:
+def test_a_module_over_300_lines_says_why() -> None:
     paths = [
         p for root in CHECKED_AT_300 for p in ([root] if root.is_file() else root.rglob("*.py"))
     ]
-    assert len(paths) > 20  # the job system was found
+    assert len(paths) > 100  # the package was found
     unexplained = []
     for path in paths:
         if _lines(path) > 300:

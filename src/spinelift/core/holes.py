@@ -20,15 +20,15 @@ import pyclipper as pc
 
 from spinelift.core.mask import BoolMask
 from spinelift.core.outline import (
-    _MITER_LIMIT,
+    MITER_LIMIT,
     SAFETY,
     SCALE,
     IntPath,
-    _clipper,
-    _outers,
-    _to_float,
-    _to_int,
+    new_clipper,
+    outer_paths,
     signed_area,
+    to_float,
+    to_int,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -88,25 +88,25 @@ def _holes(
 def _inner_polygons(
     contour: npt.NDArray[np.int32], min_area: float, eps: float
 ) -> list[FloatArray]:
-    region = _oriented(_to_int(contour))
-    simplified = _oriented(_to_int(cv2.approxPolyDP(contour.reshape(-1, 1, 2), eps, True)))
+    region = _oriented(to_int(contour))
+    simplified = _oriented(to_int(cv2.approxPolyDP(contour.reshape(-1, 1, 2), eps, True)))
     if len(region) < 3 or len(simplified) < 3:
         return []
-    shrink = pc.PyclipperOffset(_MITER_LIMIT)
+    shrink = pc.PyclipperOffset(MITER_LIMIT)
     shrink.AddPath(simplified, pc.JT_MITER, pc.ET_CLOSEDPOLYGON)
     inner = shrink.Execute(-(eps + SAFETY) * SCALE)
-    guard = pc.PyclipperOffset(_MITER_LIMIT)
+    guard = pc.PyclipperOffset(MITER_LIMIT)
     guard.AddPath(region, pc.JT_MITER, pc.ET_CLOSEDPOLYGON)
     limit = guard.Execute(-SAFETY * SCALE)
     if not inner or not limit:
         return []
-    clipper = _clipper()
+    clipper = new_clipper()
     clipper.AddPaths(inner, pc.PT_SUBJECT, True)
     clipper.AddPaths(limit, pc.PT_CLIP, True)
-    pieces = _outers(clipper.Execute2(pc.CT_INTERSECTION, pc.PFT_NONZERO, pc.PFT_NONZERO))
+    pieces = outer_paths(clipper.Execute2(pc.CT_INTERSECTION, pc.PFT_NONZERO, pc.PFT_NONZERO))
     out = []
     for piece in pieces:
-        ring = _to_float(piece)
+        ring = to_float(piece)
         if abs(signed_area(ring)) >= min_area:
             out.append(ring if signed_area(ring) < 0 else ring[::-1].copy())
     return out

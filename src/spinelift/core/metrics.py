@@ -31,6 +31,9 @@ right in its row its full height (a prefix sum along the row). For a pixel this
 is the exact area of the polygon inside it, not a sample. :func:`uncovered_area`
 instead uses a Clipper difference of polygons, so the two methods check each
 other (the tests do).
+
+Size: over 300 lines, on purpose: the exact coverage oracle shares no code with the
+stages it judges, so it carries its own small geometry.
 """
 
 from __future__ import annotations

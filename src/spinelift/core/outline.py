@@ -24,6 +24,9 @@ holds every kept pixel square: the growth is ``eps + SAFETY``, without the
 ``sqrt(2)/2`` (with ``eps = 0`` the outline lies on the art's own pixel edges,
 bevelled at diagonal steps, plus ``SAFETY``). Corners that touch two kept pixels
 one pixel apart join them, so one-pixel gaps between parts are covered too.
+
+Size: over 300 lines, on purpose: the covering outline and its proof are one argument;
+holes.py and ring.py hold what could be split off.
 """
 
 from __future__ import annotations
@@ -44,13 +47,13 @@ SAFETY = 1.0 / 32.0
 """Margin in pixels kept between the mesh and the pixels it must cover or avoid."""
 BRIDGE_HALF_WIDTH = 1.0
 """Half width in pixels of the corridor that joins two islands."""
-_MITER_LIMIT = 2.0
+MITER_LIMIT = 2.0
 
 FloatArray = npt.NDArray[np.float64]
 IntPath = list[list[int]]
 
 
-def _to_int(points: npt.NDArray[Any]) -> IntPath:
+def to_int(points: npt.NDArray[Any]) -> IntPath:
     """(k, 2) integer pixel indices -> Clipper path through the pixel centres."""
     path: IntPath = (points.reshape(-1, 2).astype(np.int64) * SCALE + SCALE // 2).tolist()
     return path
@@ -62,11 +65,11 @@ def _corners_to_int(points: npt.NDArray[Any]) -> IntPath:
     return path
 
 
-def _to_float(path: IntPath) -> FloatArray:
+def to_float(path: IntPath) -> FloatArray:
     return np.asarray(path, dtype=np.float64).reshape(-1, 2) / SCALE
 
 
-def _clipper() -> pc.Pyclipper:
+def new_clipper() -> pc.Pyclipper:
     """A Clipper whose results are strictly simple: polygons that touch at a point come
     out as separate polygons, never as one ring visiting a vertex twice (Triangle and
     the simplifier both need simple rings)."""
@@ -75,7 +78,7 @@ def _clipper() -> pc.Pyclipper:
     return clipper
 
 
-def _outers(tree: pc.PyPolyNode) -> list[IntPath]:
+def outer_paths(tree: pc.PyPolyNode) -> list[IntPath]:
     """Top-level (non-hole) contours of a Clipper PolyTree: union with holes filled."""
     return [child.Contour for child in tree.Childs if len(child.Contour) >= 3]
 
@@ -87,10 +90,10 @@ def clip_to_image(paths: list[IntPath], width: int, height: int) -> list[IntPath
 
 def _clip_to(paths: list[IntPath], width: int, height: int) -> list[IntPath]:
     rect = [[0, 0], [width * SCALE, 0], [width * SCALE, height * SCALE], [0, height * SCALE]]
-    clipper = _clipper()
+    clipper = new_clipper()
     clipper.AddPaths(paths, pc.PT_SUBJECT, True)
     clipper.AddPath(rect, pc.PT_CLIP, True)
-    return _outers(clipper.Execute2(pc.CT_INTERSECTION, pc.PFT_NONZERO, pc.PFT_NONZERO))
+    return outer_paths(clipper.Execute2(pc.CT_INTERSECTION, pc.PFT_NONZERO, pc.PFT_NONZERO))
 
 
 def outer_contours(
@@ -162,16 +165,16 @@ def covering_region(
         ).reshape(-1, 2)
         # approxPolyDP measures distance to the chord's line, not the chord: measure for real
         deviation = max(eps, deviation_from(contour, simplified))
-        path = _corners_to_int(simplified) if corners else _to_int(simplified)
+        path = _corners_to_int(simplified) if corners else to_int(simplified)
         # the band around the closed path, offset as an open path that returns to its start:
         # Clipper's closed-line offset drops the middle of degenerate (zero-area) paths
-        offset = pc.PyclipperOffset(_MITER_LIMIT)
+        offset = pc.PyclipperOffset(MITER_LIMIT)
         offset.AddPath([*path, path[0]], pc.JT_MITER, pc.ET_OPENSQUARE)
         square = 0.0 if corners else math.sqrt(2.0) / 2.0
         grown.extend(offset.Execute((deviation + square + SAFETY) * SCALE))
-    union = _clipper()
+    union = new_clipper()
     union.AddPaths(grown, pc.PT_SUBJECT, True)
-    return _outers(union.Execute2(pc.CT_UNION, pc.PFT_NONZERO, pc.PFT_NONZERO))
+    return outer_paths(union.Execute2(pc.CT_UNION, pc.PFT_NONZERO, pc.PFT_NONZERO))
 
 
 def deviation_from(contour: npt.NDArray[np.int32], simplified: npt.NDArray[np.int32]) -> float:
@@ -268,14 +271,14 @@ def bridge(polygons: list[IntPath], width: int, height: int) -> IntPath:
     for _ in range(8):
         if len(polygons) == 1:
             return polygons[0]
-        corridors = pc.PyclipperOffset(_MITER_LIMIT)
+        corridors = pc.PyclipperOffset(MITER_LIMIT)
         for a, b in _spanning_links(polygons):
             corridors.AddPath([a, b], pc.JT_MITER, pc.ET_OPENSQUARE)
         links = corridors.Execute(BRIDGE_HALF_WIDTH * SCALE)
-        clipper = _clipper()
+        clipper = new_clipper()
         clipper.AddPaths(polygons, pc.PT_SUBJECT, True)
         clipper.AddPaths(links, pc.PT_CLIP, True)
-        merged = _outers(clipper.Execute2(pc.CT_UNION, pc.PFT_NONZERO, pc.PFT_NONZERO))
+        merged = outer_paths(clipper.Execute2(pc.CT_UNION, pc.PFT_NONZERO, pc.PFT_NONZERO))
         polygons = _clip_to(merged, width, height)
     points = np.concatenate([np.asarray(p, dtype=np.int64) for p in polygons])
     hull = cv2.convexHull(points.reshape(-1, 1, 2).astype(np.int32)).reshape(-1, 2)
@@ -314,5 +317,5 @@ def signed_area(ring: FloatArray) -> float:
 
 def hull_ring(path: IntPath) -> FloatArray:
     """Clipper path -> (k, 2) float64 ring in pixels with positive (clockwise) orientation."""
-    ring = _to_float(path)
+    ring = to_float(path)
     return ring if signed_area(ring) > 0 else ring[::-1].copy()

@@ -15,6 +15,9 @@ bleeds into another. ``extrude`` repeats each region's edge pixels outwards (ins
 own padding) so linear filtering at the region's border samples its own colours;
 ``bleed`` gives fully transparent pixels inside a region the colour of their nearest
 opaque neighbours (alpha stays 0) to avoid dark fringes with straight alpha.
+
+Size: over 300 lines, on purpose: packing, drawing and writing the pages share the
+bleed and padding rules stated above.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ given interior vertices along the bones that cross it
 Everything else in the document is kept as it was. Deform timelines of flat meshes
 follow them onto the new weighted mesh (:mod:`spinelift.spine.deform`); those of meshes
 that were already weighted (``reweight``) are dropped, each named in ``warnings``.
+
+Size: just over 300 lines, on purpose: reading the skeleton, finding images, binding
+each attachment and reporting are the one `spinelift rig` flow.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ processes, :mod:`spinelift.io.meshing`) unless a stored mesh is given, build the
 fresh temporary folder next to the output and moved into place at the end, skeleton JSON
 last, so an interrupted export never leaves a skeleton pointing at missing images; a
 ``.zip`` is written to a temporary file and renamed.
+
+Size: over 300 lines, on purpose: the export's steps (plan, image, mesh, place, pack,
+write) read top to bottom in one place; each step's logic lives in its own module.
 """
 
 from __future__ import annotations

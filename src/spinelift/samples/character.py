@@ -20,6 +20,8 @@ Contract:
   stroke a few pixels wide, ``hair`` has deep concavities between its spikes.
 - Arrays are read-only; copy one before changing it.
 - A ``scale`` outside 0.1-2 raises :class:`~spinelift.errors.InvalidParametersError`.
+
+Size: over 300 lines, on purpose: one drawing per body part of the sample character.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ by the ``*Status`` enums below. Times are timezone-aware UTC (:class:`UTCDateTim
 stores naive UTC on SQLite, ``timestamptz`` on PostgreSQL). JSON columns are JSONB on
 PostgreSQL. The Alembic migrations in :mod:`spinelift.storage.migrations` create
 exactly these tables; a test compares the two on both databases.
+
+Size: over 300 lines, on purpose: every table of the web app in one schema module,
+which the migrations mirror.
 """
 
 from __future__ import annotations
