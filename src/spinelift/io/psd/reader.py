@@ -70,6 +70,7 @@ from spinelift.io.psd.limits import (
     check_header,
     read_header,
 )
+from spinelift.io.psd.sections import check_complete
 
 PsdSource = str | os.PathLike[str] | bytes | IO[bytes]
 _LAYERED_MODES = frozenset({"RGB", "Grayscale", "Duotone", "Bitmap", "CMYK"})
@@ -99,18 +100,22 @@ def read_psd(
         warnings.simplefilter("always")
         header = read_header(stream, label)
         check_header(header, label, max_canvas, max_pixels)
+        merged_problem = check_complete(stream, header, label)
         psd = _parse(stream, label, max_alloc_bytes)
         try:
             if budget is not None:
                 check_budget(psd, label, header.width, header.height, budget)
-            return _document(psd, header, label, max_pixels)
+            return _document(psd, header, label, max_pixels, merged_problem)
         except SpineLiftError:
             raise
         except Exception as exc:  # psd-tools raises many types on damaged records
             raise _damaged(label, exc) from exc
 
 
-def _document(psd: Any, header: PsdHeader, label: str, max_pixels: int) -> Document:
+def _document(
+    psd: Any, header: PsdHeader, label: str, max_pixels: int, merged_problem: DocumentError | None
+) -> Document:
+    """``merged_problem``: raised if the merged image, cut short, would be used."""
     has_layers = any(True for _ in psd.descendants())
     if has_layers and header.mode not in _LAYERED_MODES:
         raise UnsupportedDocumentError(
@@ -131,6 +136,8 @@ def _document(psd: Any, header: PsdHeader, label: str, max_pixels: int) -> Docum
             if not has_layers
             else "no layer could be drawn: the merged image is used as one layer"
         )
+        if merged_problem is not None:
+            raise merged_problem
         background = _merged_layer(psd, label)
         if background is not None:
             layers, skipped = (background,), (*skipped, ("(document)", reason))
