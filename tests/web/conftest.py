@@ -13,7 +13,15 @@ from fastapi.testclient import TestClient
 from spinelift.storage.db import Database
 from spinelift.web.settings import WebSettings
 from tests.storage.conftest import BACKENDS, MigratedDatabases, _empty
-from tests.web.support_web import cleanup, make_client, make_settings, new_prefix, require_redis
+from tests.web.support_web import (
+    cleanup,
+    make_client,
+    make_settings,
+    new_prefix,
+    require_redis,
+    start_worker,
+    stop_worker,
+)
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +69,17 @@ def settings_for(
 def client(web_db: Database, settings_for: Callable[..., WebSettings]) -> Iterator[TestClient]:
     with make_client(settings_for(), web_db) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def stack(
+    web_db: Database, settings_for: Callable[..., WebSettings]
+) -> Iterator[tuple[TestClient, WebSettings]]:
+    """A test client of the app and a real worker process on the same settings."""
+    settings = settings_for()
+    worker = start_worker(settings)
+    try:
+        with make_client(settings, web_db) as client:
+            yield client, settings
+    finally:
+        stop_worker(worker)

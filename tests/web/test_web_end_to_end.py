@@ -7,11 +7,9 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -22,22 +20,9 @@ from spinelift.web.settings import WebSettings
 from tests.polling import wait_until
 from tests.runtime.conftest import require_runtime
 from tests.runtime.spine_runtime import check_export
-from tests.web.support_web import make_client, sign_up_and_in, start_worker, stop_worker
+from tests.web.support_web import sign_up_and_in
 
 DEADLINE = 60.0
-
-
-@pytest.fixture
-def stack(
-    web_db: Database, settings_for: Callable[..., WebSettings]
-) -> Iterator[tuple[TestClient, WebSettings]]:
-    settings = settings_for()
-    worker = start_worker(settings)
-    try:
-        with make_client(settings, web_db) as client:
-            yield client, settings
-    finally:
-        stop_worker(worker)
 
 
 def _watch_until_completed(ws: Any, bus: Any, project_id: int) -> list[dict[str, Any]]:

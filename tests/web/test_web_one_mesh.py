@@ -8,35 +8,19 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from spinelift.io.export import ExportOptions, export_document
 from spinelift.io.psd import read_psd, write_sample_psd
-from spinelift.storage.db import Database
 from spinelift.web.settings import WebSettings
 from tests.jobs.project_support import exported_meshes, same_mesh
 from tests.polling import wait_until
-from tests.web.support_web import make_client, sign_up_and_in, start_worker, stop_worker
+from tests.web.support_web import sign_up_and_in
 
 DEADLINE = 90.0
-
-
-@pytest.fixture
-def stack(
-    web_db: Database, settings_for: Callable[..., WebSettings]
-) -> Iterator[tuple[TestClient, WebSettings]]:
-    settings = settings_for()
-    worker = start_worker(settings)
-    try:
-        with make_client(settings, web_db) as client:
-            yield client, settings
-    finally:
-        stop_worker(worker)
 
 
 def _job_done(client: TestClient, headers: dict[str, str], job_id: str) -> dict[str, Any]:
