@@ -21,13 +21,15 @@ from spinelift.errors import InvalidParametersError
 def mesh_record(mesh: Mesh) -> dict[str, Any]:
     """``mesh`` as a JSON-ready mapping (see the module docstring)."""
     return {
-        "width": int(mesh.width),
-        "height": int(mesh.height),
         "vertices": [float(v) for v in np.asarray(mesh.vertices, dtype=np.float64).ravel()],
         "triangles": [int(i) for i in np.asarray(mesh.triangles).ravel()],
-        "hull": int(mesh.hull_count),
+        "hull_count": int(mesh.hull_count),
         "edges": [int(i) for i in np.asarray(mesh.edges).ravel()],
-        "stats": [mesh.stats.kept_pixels, mesh.stats.islands, mesh.stats.holes_kept],
+        "width": int(mesh.width),
+        "height": int(mesh.height),
+        "kept_pixels": int(mesh.stats.kept_pixels),
+        "islands": int(mesh.stats.islands),
+        "holes_kept": int(mesh.stats.holes_kept),
     }
 
 
@@ -38,8 +40,13 @@ def mesh_from_record(record: Any) -> Mesh:
         vertices = np.asarray(record["vertices"], dtype=np.float64).reshape(-1, 2)
         triangles = np.asarray(record["triangles"], dtype=np.int32).reshape(-1, 3)
         edges = np.asarray(record["edges"], dtype=np.int32).reshape(-1, 2)
-        hull, width, height = int(record["hull"]), int(record["width"]), int(record["height"])
-        stats = MeshStats(*(int(v) for v in record.get("stats", (0, 0, 0))))
+        hull = int(record["hull_count"])
+        width, height = int(record["width"]), int(record["height"])
+        stats = MeshStats(
+            int(record.get("kept_pixels", 0)),
+            int(record.get("islands", 0)),
+            int(record.get("holes_kept", 0)),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidParametersError(f"not a stored mesh record: {exc}") from exc
     n = len(vertices)

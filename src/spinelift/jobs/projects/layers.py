@@ -21,12 +21,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from spinelift.core.mesh import Mesh, MeshStats
+from spinelift.core.mesh import Mesh
 from spinelift.core.settings import MeshSettings
 from spinelift.io.document import Layer
 from spinelift.io.export_image import ExportImage, layer_export_image, layer_mesh_settings
 from spinelift.io.export_options import ExportOptions
 from spinelift.io.layer_rig import rig_fields
+from spinelift.io.mesh_record import mesh_from_record, mesh_record
 from spinelift.spine.attachment import mesh_attachment
 from spinelift.storage.models import Layer as LayerRow
 
@@ -107,21 +108,6 @@ def export_image(
     return layer_export_image(layer, options, effective, canvas=canvas), effective
 
 
-def mesh_record(mesh: Mesh) -> dict[str, Any]:
-    """``mesh`` whole, as JSON (floats keep every bit through ``json``)."""
-    return {
-        "vertices": [float(v) for v in np.asarray(mesh.vertices, dtype=np.float64).ravel()],
-        "triangles": [int(i) for i in np.asarray(mesh.triangles).ravel()],
-        "hull_count": int(mesh.hull_count),
-        "edges": [int(i) for i in np.asarray(mesh.edges).ravel()],
-        "width": int(mesh.width),
-        "height": int(mesh.height),
-        "kept_pixels": int(mesh.stats.kept_pixels),
-        "islands": int(mesh.stats.islands),
-        "holes_kept": int(mesh.stats.holes_kept),
-    }
-
-
 def mesh_data(
     mesh: Mesh, image: ExportImage, attachment: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -147,16 +133,4 @@ def stored_mesh(data: Any) -> Mesh | None:
     record = data.get(MESH_KEY) if isinstance(data, dict) else None
     if not isinstance(record, dict):
         return None
-    return Mesh(
-        vertices=np.asarray(record["vertices"], dtype=np.float64).reshape(-1, 2),
-        triangles=np.asarray(record["triangles"], dtype=np.int32).reshape(-1, 3),
-        hull_count=int(record["hull_count"]),
-        edges=np.asarray(record["edges"], dtype=np.int32).reshape(-1, 2),
-        width=int(record["width"]),
-        height=int(record["height"]),
-        stats=MeshStats(
-            int(record.get("kept_pixels", 0)),
-            int(record.get("islands", 0)),
-            int(record.get("holes_kept", 0)),
-        ),
-    )
+    return mesh_from_record(record)
