@@ -287,8 +287,22 @@ def bridge(polygons: list[IntPath], width: int, height: int) -> IntPath:
 
 
 def _spanning_links(polygons: list[IntPath]) -> list[tuple[list[int], list[int]]]:
-    """Prim's minimum spanning tree over polygons, by closest vertex pair."""
+    """Prim's minimum spanning tree over polygons, by closest vertex pair.
+
+    The closest pair of each (tree polygon, other polygon) is computed once and kept:
+    Prim asks for the same pairs again every round."""
     arrays = [np.asarray(p, dtype=np.float64) for p in polygons]
+    closest: dict[tuple[int, int], tuple[float, int, int]] = {}
+
+    def pair(i: int, j: int) -> tuple[float, int, int]:
+        found = closest.get((i, j))
+        if found is None:
+            d = ((arrays[i][:, None, :] - arrays[j][None, :, :]) ** 2).sum(axis=2)
+            k = int(np.argmin(d))
+            a, b = divmod(k, d.shape[1])
+            found = closest[(i, j)] = (float(d.flat[k]), a, b)
+        return found
+
     in_tree = [0]
     links: list[tuple[list[int], list[int]]] = []
     while len(in_tree) < len(arrays):
@@ -297,11 +311,9 @@ def _spanning_links(polygons: list[IntPath]) -> list[tuple[list[int], list[int]]
             for j in range(len(arrays)):
                 if j in in_tree:
                     continue
-                d = ((arrays[i][:, None, :] - arrays[j][None, :, :]) ** 2).sum(axis=2)
-                k = int(np.argmin(d))
-                a, b = divmod(k, d.shape[1])
-                if best is None or d.flat[k] < best[0]:
-                    best = (float(d.flat[k]), i, j, a, b)
+                dist, a, b = pair(i, j)
+                if best is None or dist < best[0]:
+                    best = (dist, i, j, a, b)
         assert best is not None
         _, i, j, a, b = best
         in_tree.append(j)
