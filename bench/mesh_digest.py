@@ -83,9 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         saved: dict[str, str] = json.loads(args.against.read_text())
         changed = sorted(k for k in found.keys() | saved.keys() if found.get(k) != saved.get(k))
         for key in changed:
-            print(
-                f"changed: {key}: {saved.get(key, 'absent')[:16]} -> {found.get(key, 'absent')[:16]}"
-            )
+            before, after = saved.get(key, "absent"), found.get(key, "absent")
+            print(f"changed: {key}: {before[:16]} -> {after[:16]}")
         print(f"{len(changed)} of {len(found)} meshes differ from {args.against}")
         return 1 if changed else 0
     return 0
