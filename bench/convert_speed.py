@@ -17,6 +17,10 @@ it into a separate virtualenv and pass ``--pspine PATH`` (or put it on ``PATH``)
     python -m bench.convert_speed --pspine /tmp/pspine-venv/bin/pspine --pairs 5
     python -m bench.convert_speed --pspine ... --corpus --pairs 3 --markdown
 
+SpineLift's modules are compiled to bytecode first, as ``pip install`` does for any
+installed package (pspine's were when pip installed it; an editable install has none,
+and with ``PYTHONDONTWRITEBYTECODE`` set every run would compile ~100 modules again).
+
 ``--profile`` adds the in-process profile of one convert of the character PSD
 (:mod:`bench.convert_profile`: imports, read, meshing, writing); ``--startup`` times
 ``spinelift --help`` and ``spinelift convert --help`` as whole processes.
@@ -137,6 +141,20 @@ def row(
     ]
 
 
+def compile_bytecode() -> str:
+    """Compile SpineLift's modules to bytecode, as ``pip install`` does for an installed
+    package (pspine's were compiled when pip installed it): an editable install has
+    none, and with ``PYTHONDONTWRITEBYTECODE`` every run would compile them again.
+    Returns what was done, for the header."""
+    import compileall
+
+    import spinelift
+
+    package = Path(spinelift.__file__).parent
+    ok = compileall.compile_dir(str(package), quiet=1)
+    return f"compiled ({package})" if ok else f"NOT all compiled ({package})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -161,13 +179,15 @@ def main(argv: list[str] | None = None) -> int:
         from bench.convert_floors import run_floors
 
         return run_floors(args.runs, args.largest, args.markdown)
+    compiled = compile_bytecode()
     inputs = [character_psd(), *args.file]
     if args.corpus:
         inputs += corpus_psds(args.min_layers)
     floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; {args.pairs} pairs per file after 1 warm-up "
-          f"each, whole processes; median [min-max]; peak RSS floor {floor:.0f} MiB")  # fmt: skip
+          f"each, whole processes; median [min-max]; peak RSS floor {floor:.0f} MiB; "
+          f"SpineLift's bytecode {compiled}")  # fmt: skip
     if not args.pspine:
         print("pspine not found (--pspine PATH): timing spinelift alone")
     head = ["file", "canvas", "layers", "spinelift s", "spinelift cpu s", "spinelift MiB",

@@ -201,3 +201,26 @@ def test_a_server_whose_port_is_taken_exits_5_before_starting_anything(
     assert done.returncode == ExitCode.UNAVAILABLE, done.stderr
     assert f"error: NETWORK_ERROR: cannot listen on 127.0.0.1:{port}" in done.stderr
     assert not (tmp_path / "data" / "broker.sock").exists()  # no broker was started
+
+
+def test_a_closed_output_pipe_stops_quietly_with_exit_130(tmp_path: Path) -> None:
+    """`spinelift convert ... | head -1`: the reader has gone, so the command exits 130
+    without a traceback or an INTERNAL_ERROR line; what it wrote to disk is complete."""
+    import os
+    import subprocess
+    import sys
+
+    art = write_image(tmp_path / "arm.png", 40, 30)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # closed before the command starts: its first print hits EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "spinelift.cli.main", "convert", str(art),
+             "-o", str(tmp_path / "out"), "--workers", "1"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.returncode == ExitCode.INTERRUPTED, done.stderr
+    assert "Traceback" not in done.stderr and "INTERNAL_ERROR" not in done.stderr, done.stderr
+    assert (tmp_path / "out" / "arm.json").is_file()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spinelift.cli.exit_codes import EPILOG, OUTPUT_WRITE_FAILED, ExitCode, exit_code_for_codes
-from spinelift.cli.report import print_failure
+from spinelift.cli.report import print_failure, text_table
 from spinelift.cli.settings_flags import add_settings_arguments, settings_from_args
 from spinelift.core.settings import MeshSettings
 from spinelift.errors import InvalidParametersError
@@ -310,20 +310,14 @@ def _report(result: ExportResult, seconds: float) -> dict[str, object]:
 
 
 def _print_table(result: ExportResult, seconds: float) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{result.output}", title_justify="left")
-    for column in ("attachment", "slot", "vertices", "hull", "triangles", "overdraw", "ms"):
-        left = column in ("attachment", "slot")
-        table.add_column(column, justify="left" if left else "right", no_wrap=True)
-    for r in result.layers:
-        if r.error is not None:
-            table.add_row(
-                r.attachment, r.slot, "-", "-", "-", "-", f"{r.seconds * 1000:.0f}", style="red"
-            )
-            continue
-        table.add_row(
+    """The per-layer table, the errors and skipped layers, then the summary line: plain
+    aligned text (no colour, nothing to import; the same whether printed to a terminal or
+    a pipe)."""
+    header = ("attachment", "slot", "vertices", "hull", "triangles", "overdraw", "ms")
+    rows = [
+        (r.attachment, r.slot, "-", "-", "-", "-", f"{r.seconds * 1000:.0f}")
+        if r.error is not None
+        else (
             r.attachment,
             r.slot,
             str(r.vertices),
@@ -332,15 +326,17 @@ def _print_table(result: ExportResult, seconds: float) -> None:
             f"{r.overdraw * 100:.1f}%",
             f"{r.seconds * 1000:.0f}",
         )
-    console = Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 120)
-    console.print(table, markup=False)
+        for r in result.layers
+    ]
+    lines = [str(result.output), *text_table(header, rows, left=2)]
     for r in result.failed:
         assert r.error is not None
-        console.print(f"error: {r.error.code}: {r.name}: {r.error.message}", markup=False)
+        lines.append(f"error: {r.error.code}: {r.name}: {r.error.message}")
     for name, why in result.skipped:
         label = "note" if name == DOCUMENT_NOTE else f"skipped: {name or '(unnamed layer)'}"
-        console.print(f"{label}: {why}", markup=False)
-    console.print(summary_line(result, seconds), markup=False)
+        lines.append(f"{label}: {why}")
+    lines.append(summary_line(result, seconds))
+    print("\n".join(lines), flush=True)
 
 
 def summary_line(result: ExportResult, seconds: float) -> str:

@@ -41,7 +41,7 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 5
     """a service the command needs is unavailable (a port in use, Redis, the database)"""
     INTERRUPTED = 130
-    """stopped by Ctrl-C or a signal"""
+    """stopped by Ctrl-C or a signal, or its output pipe was closed (`| head`)"""
     USAGE = 2
     """an alias of :attr:`BAD_INPUT` (a bad command line is a bad input)"""
     IMAGES_FAILED = 1
@@ -81,7 +81,7 @@ _ROWS = (
     (ExitCode.OUTPUT_FAILED, "an output file could not be written"),
     (ExitCode.INTERNAL, "internal error (a bug in SpineLift; please report it)"),
     (ExitCode.UNAVAILABLE, "a service it needs is unavailable (a port in use, Redis, database)"),
-    (ExitCode.INTERRUPTED, "interrupted (Ctrl-C)"),
+    (ExitCode.INTERRUPTED, "interrupted (Ctrl-C, or the output pipe closed)"),
 )
 _SERVER_ROWS = (ExitCode.OK, ExitCode.BAD_INPUT, ExitCode.INTERNAL, ExitCode.UNAVAILABLE)
 _SERVER_TEXT = {

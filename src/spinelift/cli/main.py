@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -137,9 +138,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(exc.code, exc.message, exit_code_for(exc), as_json, exc.details)
     except KeyboardInterrupt:
         return _fail("INTERRUPTED", "stopped by the user", ExitCode.INTERRUPTED, as_json)
+    except BrokenPipeError:  # the reader of stdout went away (`| head`): stop quietly
+        _silence_stdout()
+        return int(ExitCode.INTERRUPTED)
     except Exception as exc:  # users get a line, not a traceback
         message = f"{type(exc).__name__}: {exc} (please report this)"
         return _fail(INTERNAL_ERROR, message, ExitCode.INTERNAL, as_json)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush of a closed
+    pipe does not print a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _fail(

@@ -51,6 +51,20 @@ def print_error(code: str, message: str) -> None:
     print(error_line(code, message), file=sys.stderr, flush=True)
 
 
+def text_table(header: tuple[str, ...], rows: list[tuple[str, ...]], *, left: int = 0) -> list[str]:
+    """Lines of a plain table: the header, a rule, then the rows; the first ``left``
+    columns aligned left, the others right (numbers)."""
+    widths = [max([len(h), *(len(r[k]) for r in rows)]) for k, h in enumerate(header)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(
+            c.ljust(w) if k < left else c.rjust(w)
+            for k, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
 def summary_line(result: ImageResult) -> str:
     """One human line for a successful image."""
     return (
