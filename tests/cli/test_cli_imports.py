@@ -87,3 +87,26 @@ def test_every_command_line_matches_its_module() -> None:
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     shown = {a.dest: a.help for a in subparsers._choices_actions}
     assert shown == {c.name: c.help for c in COMMANDS}
+
+
+def test_the_compositor_loads_without_running_scipy_interpolate(tmp_path: Path) -> None:
+    """A layer that needs psd-tools' compositor (gradient-styles.psd: fills and effects
+    without interpolation) loads it, but psd-tools' scipy check finds scipy.interpolate
+    registered lazily: neither it nor scipy.special (~0.3 s) runs; a later use loads it."""
+    from tests.shared_corpus import require
+
+    psd = require("corpus/psd/gradient-styles.psd")
+    out = tmp_path / "out"
+    code = (
+        "import contextlib, io\n"
+        "from spinelift.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['convert', {str(psd)!r}, '-o', {str(out)!r}, '--json']) in (0, 1)\n"
+        "assert 'psd_tools.composite' in sys.modules\n"
+    )
+    assert _loaded_after(code, ("scipy.special", "scipy.interpolate._interpolate")) == []
+    later = code + "from scipy import interpolate\nassert interpolate.interp1d is not None\n"
+    assert _loaded_after(later, ("scipy.special", "scipy.interpolate._interpolate")) == [
+        "scipy.special",
+        "scipy.interpolate._interpolate",
+    ]

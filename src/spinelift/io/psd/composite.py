@@ -43,9 +43,7 @@ def render_layer(
         stored = render_stored(layer, color_mode, masked=True)
         if stored is not None:
             return _crop(stored, viewport)
-    # psd-tools' compositor pulls in scipy: imported only for a layer that needs it
-    from psd_tools.composite import composite
-
+    composite = _compositor()
     with _full_opacity(layer):
         color, _shape, alpha = composite(
             layer,
@@ -62,6 +60,38 @@ def render_layer(
     rgba[..., 3] = _to_byte(coverage)
     rgba = zero_transparent(rgba)
     return trim(rgba, viewport[0], viewport[1])
+
+
+def _compositor() -> Callable[..., Any]:
+    """psd-tools' ``composite``, imported on first use (only for a layer that needs it).
+
+    On import, psd-tools checks that scipy is installed by importing ``scipy.interpolate``
+    (about 0.3 s and 30 MiB: scipy.special, sparse, linalg), which only its gradient and
+    curve adjustments use. That submodule is registered here with the standard library's
+    :class:`importlib.util.LazyLoader` first, so the check finds it without running it; it
+    is loaded, whole, the first time one of those adjustments touches it. Effects that
+    need ``scipy.ndimage`` import it themselves as before."""
+    import importlib.util
+    import sys
+
+    name = "scipy.interpolate"
+    if name not in sys.modules and "psd_tools.composite" not in sys.modules:
+        try:
+            spec = importlib.util.find_spec(name)
+        except ImportError:  # no scipy: psd-tools says which layers it cannot draw
+            spec = None
+        if spec is not None and spec.loader is not None:
+            import scipy
+
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            # `from scipy import interpolate` finds the attribute and touches nothing else
+            scipy.interpolate = module
+    from psd_tools.composite import composite
+
+    return composite
 
 
 def _is_plain(layer: Any, include: Callable[[Any], bool]) -> bool:
