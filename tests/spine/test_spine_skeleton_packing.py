@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spinelift.spine import PackedPages, pack_rects
+from spinelift.spine import PackedPages, pack_rects, packing
 
 sizes_strategy = st.dictionaries(
     st.text(alphabet="abcdefgh", min_size=1, max_size=4),
@@ -86,3 +88,64 @@ def test_a_rectangle_larger_than_a_page_is_refused() -> None:
     with pytest.raises(ValueError, match="larger than"):
         pack_rects({"big": (255, 10)}, max_size=256, padding=1)
     pack_rects({"fits": (254, 10)}, max_size=256, padding=1)
+
+
+def _plain_smallest_square(
+    names: list[str], sizes: Mapping[str, tuple[int, int]], max_side: int
+) -> dict[str, tuple[int, int]]:
+    """The straightforward MaxRects and binary search the packer must match placement for
+    placement: free rectangles as (x, y, width, height), every piece checked against all."""
+
+    def inside(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+        ax, ay, aw, ah = a
+        bx, by, bw, bh = b
+        return bx <= ax and by <= ay and ax + aw <= bx + bw and ay + ah <= by + bh
+
+    def pack(side: int) -> dict[str, tuple[int, int]]:
+        free = [(0, 0, side, side)]
+        placed: dict[str, tuple[int, int]] = {}
+        for name in names:
+            w, h = sizes[name]
+            fits = [(*sorted((fw - w, fh - h)), fy, fx) for fx, fy, fw, fh in free
+                    if w <= fw and h <= fh]  # fmt: skip
+            if not fits:
+                continue
+            *_, y, x = min(fits)
+            placed[name] = (x, y)
+            pieces = set()
+            for f in free:
+                fx, fy, fw, fh = f
+                if x >= fx + fw or x + w <= fx or y >= fy + fh or y + h <= fy:
+                    pieces.add(f)
+                    continue
+                cuts = [(fx, fy, x - fx, fh), (x + w, fy, fx + fw - x - w, fh),
+                        (fx, fy, fw, y - fy), (fx, y + h, fw, fy + fh - y - h)]  # fmt: skip
+                pieces.update(c for c in cuts if c[2] > 0 and c[3] > 0)
+            free = [p for p in pieces if not any(p != q and inside(p, q) for q in pieces)]
+        return placed
+
+    best = pack(max_side)
+    if len(best) < len(names):
+        return best
+    area = sum(sizes[n][0] * sizes[n][1] for n in names)
+    low, high = max(max(max(sizes[n]) for n in names), int(area**0.5)), max_side
+    while low < high:
+        mid = (low + high) // 2
+        placed = pack(mid)
+        if len(placed) == len(names):
+            high, best = mid, placed
+        else:
+            low = mid + 1
+    return best
+
+
+@given(sizes_strategy, st.integers(0, 4), st.sampled_from([64, 100, 256]))
+def test_layout_is_the_plain_maxrects_layout(
+    sizes: dict[str, tuple[int, int]], pad: int, max_size: int
+) -> None:
+    most = max_size - 2 * pad
+    sizes = {n: (min(w, most), min(h, most)) for n, (w, h) in sizes.items()}
+    expected = packing.pack_rects(sizes, max_size=max_size, padding=pad)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(packing, "_smallest_square", _plain_smallest_square)
+        assert packing.pack_rects(sizes, max_size=max_size, padding=pad) == expected

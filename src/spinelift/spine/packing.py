@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 _Rect = tuple[int, int, int, int]
-"""x, y, width, height"""
+"""left, top, right, bottom (right and bottom exclusive)"""
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def _smallest_square(
     high = max_side
     while low < high:
         mid = (low + high) // 2
-        placed = _pack_bin(names, sizes, mid)
+        # a probe that misses one name fails: the rest of its layout is never used
+        placed = _pack_bin(names, sizes, mid, give_up=True)
         if len(placed) == len(names):
             high, best = mid, placed
         else:
@@ -106,65 +107,80 @@ def _smallest_square(
 
 
 def _pack_bin(
-    names: list[str], sizes: Mapping[str, tuple[int, int]], side: int
+    names: list[str], sizes: Mapping[str, tuple[int, int]], side: int, *, give_up: bool = False
 ) -> dict[str, tuple[int, int]]:
     """MaxRects (best short side fit, then best long side, then top-left) in a square bin;
-    names that do not fit are left out."""
+    names that do not fit are left out (``give_up``: stop at the first one).
+
+    Free rectangles are ``(left, top, right, bottom)``. The free list never holds one
+    rectangle inside another, and a tie on the whole score means the same corner, so the
+    layout does not depend on the list's order.
+    """
     free: list[_Rect] = [(0, 0, side, side)]
     placed: dict[str, tuple[int, int]] = {}
     for name in names:
         w, h = sizes[name]
-        best: tuple[int, int, int, int] | None = None
-        best_rect: _Rect | None = None
-        for fx, fy, fw, fh in free:
-            if w <= fw and h <= fh:
-                short, long = sorted((fw - w, fh - h))
-                score = (short, long, fy, fx)
-                if best is None or score < best:
-                    best, best_rect = score, (fx, fy, w, h)
-        if best_rect is None:
+        # scores are below side + 1: the first rectangle that fits always wins
+        best_short = best_long = best_y = best_x = side + 1
+        for fx, fy, fr, fb in free:
+            dw = fr - fx - w
+            dh = fb - fy - h
+            if dw < 0 or dh < 0:
+                continue
+            short, long = (dw, dh) if dw < dh else (dh, dw)
+            if short < best_short or (
+                short == best_short
+                and (
+                    long < best_long
+                    or (long == best_long and (fy < best_y or (fy == best_y and fx < best_x)))
+                )
+            ):
+                best_short, best_long, best_y, best_x = short, long, fy, fx
+        if best_short > side:
+            if give_up:
+                return placed
             continue
-        placed[name] = (best_rect[0], best_rect[1])
-        free = _split_free(free, best_rect)
+        placed[name] = (best_x, best_y)
+        free = _split_free(free, best_x, best_y, best_x + w, best_y + h)
     return placed
 
 
-def _split_free(free: list[_Rect], used: _Rect) -> list[_Rect]:
-    """The free rectangles once ``used`` is taken: each one it overlaps is cut into up to
-    four maximal pieces; pieces inside another free rectangle are dropped."""
-    ux, uy, uw, uh = used
+def _split_free(free: list[_Rect], ux: int, uy: int, ur: int, ub: int) -> list[_Rect]:
+    """The free rectangles once ``(ux, uy, ur, ub)`` is taken: each one it overlaps is cut
+    into up to four maximal pieces; pieces inside another free rectangle are dropped.
+
+    Only a new piece can lie inside something. An untouched rectangle never lies inside a
+    piece (it would lie inside the piece's parent, and no free rectangle holds another).
+    A piece left of the used one spans rows the used one spans, so an untouched rectangle
+    holding it ends exactly at ``ux``; likewise ``ur``, ``uy``, ``ub`` for the others.
+    """
     untouched: list[_Rect] = []
+    edge: list[_Rect] = []  # untouched rectangles that may hold a piece
     pieces: set[_Rect] = set()
-    for fx, fy, fw, fh in free:
-        if ux >= fx + fw or ux + uw <= fx or uy >= fy + fh or uy + uh <= fy:
-            untouched.append((fx, fy, fw, fh))
+    for f in free:
+        fx, fy, fr, fb = f
+        if ux >= fr or ur <= fx or uy >= fb or ub <= fy:
+            untouched.append(f)
+            if fr == ux or fx == ur or fb == uy or fy == ub:
+                edge.append(f)
             continue
         if ux > fx:
-            pieces.add((fx, fy, ux - fx, fh))
-        if ux + uw < fx + fw:
-            pieces.add((ux + uw, fy, fx + fw - ux - uw, fh))
+            pieces.add((fx, fy, ux, fb))
+        if ur < fr:
+            pieces.add((ur, fy, fr, fb))
         if uy > fy:
-            pieces.add((fx, fy, fw, uy - fy))
-        if uy + uh < fy + fh:
-            pieces.add((fx, uy + uh, fw, fy + fh - uy - uh))
-    # the untouched rectangles were maximal already; only the new pieces can be contained
-    # in something, and only a new piece can contain an untouched one
-    ordered = sorted(pieces)
-    kept = [p for p in ordered if not any(_inside(p, q) for q in untouched)]
-    kept = [
-        p
-        for i, p in enumerate(kept)
-        if not any(i != j and _inside(p, q) for j, q in enumerate(kept))
-    ]
-    untouched = [r for r in untouched if not any(_inside(r, q) for q in kept)]
-    return untouched + kept
-
-
-def _inside(a: _Rect, b: _Rect) -> bool:
-    """``a`` lies within ``b``."""
-    return (
-        b[0] <= a[0] and b[1] <= a[1] and a[0] + a[2] <= b[0] + b[2] and a[1] + a[3] <= b[1] + b[3]
-    )
+            pieces.add((fx, fy, fr, uy))
+        if ub < fb:
+            pieces.add((fx, ub, fr, fb))
+    candidates = [*edge, *pieces]
+    for p in pieces:
+        px, py, pr, pb = p
+        for q in candidates:
+            if q[0] <= px and q[1] <= py and pr <= q[2] and pb <= q[3] and q != p:
+                break
+        else:
+            untouched.append(p)
+    return untouched
 
 
 def _next_power_of_two(value: int) -> int:
