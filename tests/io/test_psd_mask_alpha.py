@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spinelift.io.psd import composite
+from spinelift.io.psd import layer_mask, pixels
 
 
 def _float_product(alpha: np.ndarray, full: np.ndarray) -> np.ndarray:
@@ -17,7 +17,7 @@ def test_every_alpha_and_mask_level_pair_matches_the_float_product() -> None:
     alpha = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 256, axis=1)
     levels = np.repeat(np.arange(256, dtype=np.uint8)[None, :], 256, axis=0)
     inside = levels.astype(np.float32) / 255.0  # what psd-tools gives for an 8-bit mask
-    got = composite._masked_alpha_8bit(alpha, 0, (0, 0, 256, 256), inside)
+    got = layer_mask.masked_alpha_8bit(alpha, 0, (0, 0, 256, 256), inside)
     assert got is not None
     assert np.array_equal(got, _float_product(alpha, inside))
 
@@ -29,7 +29,7 @@ def test_outside_the_mask_box_the_background_level_applies() -> None:
     for background in (0, 128, 255):
         full = np.full(alpha.shape, background / 255.0, dtype=np.float32)
         full[5:15, 7:27] = inside
-        got = composite._masked_alpha_8bit(alpha, background, (7, 5, 27, 15), inside)
+        got = layer_mask.masked_alpha_8bit(alpha, background, (7, 5, 27, 15), inside)
         assert got is not None
         assert np.array_equal(got, _float_product(alpha, full))
 
@@ -37,7 +37,7 @@ def test_outside_the_mask_box_the_background_level_applies() -> None:
 def test_a_mask_of_other_levels_is_left_to_the_float_path() -> None:
     alpha = np.full((4, 4), 200, dtype=np.uint8)
     inside = np.full((4, 4), 0.123456, dtype=np.float32)  # not k / 255: a 16-bit mask
-    assert composite._masked_alpha_8bit(alpha, 255, (0, 0, 4, 4), inside) is None
+    assert layer_mask.masked_alpha_8bit(alpha, 255, (0, 0, 4, 4), inside) is None
 
 
 def test_zero_transparent_clears_colour_under_alpha_zero_only() -> None:
@@ -46,5 +46,5 @@ def test_zero_transparent_clears_colour_under_alpha_zero_only() -> None:
     rgba[::3, ::2, 3] = 0
     expected = rgba.copy()
     expected[expected[..., 3] == 0] = 0
-    assert np.array_equal(composite.zero_transparent(rgba), expected)
-    assert np.array_equal(composite.zero_transparent(rgba[5:, 3:]), expected[5:, 3:])
+    assert np.array_equal(pixels.zero_transparent(rgba), expected)
+    assert np.array_equal(pixels.zero_transparent(rgba[5:, 3:]), expected[5:, 3:])

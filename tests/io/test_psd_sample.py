@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from spinelift.io.psd import read_psd, write_sample_psd
-from spinelift.io.psd.composite import trim
+from spinelift.io.psd.pixels import trim
 from spinelift.samples import canvas_size, draw_character
 
 

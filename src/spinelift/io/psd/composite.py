@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
-RgbaArray = npt.NDArray[np.uint8]
+from spinelift.io.psd.compositor import load_compositor
+from spinelift.io.psd.layer_mask import apply_mask
+from spinelift.io.psd.pixels import RgbaArray, to_byte, trim, zero_transparent
+
 Box = tuple[int, int, int, int]
 
 
@@ -43,7 +45,7 @@ def render_layer(
         stored = render_stored(layer, color_mode, masked=True)
         if stored is not None:
             return _crop(stored, viewport)
-    composite = _compositor()
+    composite = load_compositor()
     with _full_opacity(layer):
         color, _shape, alpha = composite(
             layer,
@@ -56,42 +58,10 @@ def render_layer(
     rgb = to_rgb(np.asarray(color, dtype=np.float32), color_mode)
     coverage = np.asarray(alpha, dtype=np.float32).reshape(rgb.shape[:2])
     rgba = np.empty((*rgb.shape[:2], 4), dtype=np.uint8)
-    rgba[..., :3] = _to_byte(rgb)
-    rgba[..., 3] = _to_byte(coverage)
+    rgba[..., :3] = to_byte(rgb)
+    rgba[..., 3] = to_byte(coverage)
     rgba = zero_transparent(rgba)
     return trim(rgba, viewport[0], viewport[1])
-
-
-def _compositor() -> Callable[..., Any]:
-    """psd-tools' ``composite``, imported on first use (only for a layer that needs it).
-
-    On import, psd-tools checks that scipy is installed by importing ``scipy.interpolate``
-    (about 0.3 s and 30 MiB: scipy.special, sparse, linalg), which only its gradient and
-    curve adjustments use. That submodule is registered here with the standard library's
-    :class:`importlib.util.LazyLoader` first, so the check finds it without running it; it
-    is loaded, whole, the first time one of those adjustments touches it. Effects that
-    need ``scipy.ndimage`` import it themselves as before."""
-    import importlib.util
-    import sys
-
-    name = "scipy.interpolate"
-    if name not in sys.modules and "psd_tools.composite" not in sys.modules:
-        try:
-            spec = importlib.util.find_spec(name)
-        except ImportError:  # no scipy: psd-tools says which layers it cannot draw
-            spec = None
-        if spec is not None and spec.loader is not None:
-            import scipy
-
-            spec.loader = importlib.util.LazyLoader(spec.loader)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-            # `from scipy import interpolate` finds the attribute and touches nothing else
-            scipy.interpolate = module
-    from psd_tools.composite import composite
-
-    return composite
 
 
 def _is_plain(layer: Any, include: Callable[[Any], bool]) -> bool:
@@ -119,78 +89,6 @@ def _simple_mask(layer: Any) -> bool:
         return True
     mask = layer.mask
     return bool(mask.disabled or not mask.parameters)
-
-
-def _apply_mask(layer: Any, rgba: RgbaArray) -> RgbaArray:
-    """Multiply an enabled layer mask (inside its box; its background colour outside)
-    into the alpha of ``rgba``, the layer's stored pixels over the layer's box."""
-    if not layer.has_mask() or layer.mask.disabled:
-        return rgba
-    mask = layer.mask
-    plane = layer.numpy("mask")
-    box: tuple[int, int, int, int] | None = None
-    inside: npt.NDArray[np.float32] | None = None
-    if plane is not None and plane.size:
-        values = np.asarray(plane, dtype=np.float32).reshape(plane.shape[0], plane.shape[1])
-        x0, y0 = mask.left - layer.left, mask.top - layer.top
-        h, w = int(rgba.shape[0]), int(rgba.shape[1])
-        cx0, cy0 = max(0, x0), max(0, y0)
-        cx1, cy1 = min(w, x0 + values.shape[1]), min(h, y0 + values.shape[0])
-        if cx0 < cx1 and cy0 < cy1:
-            inside = values[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
-            if (cx0, cy0, cx1, cy1) == (0, 0, w, h) and bool((inside == 1.0).all()):
-                return rgba  # a mask that reveals the whole layer changes no pixel
-            box = (cx0, cy0, cx1, cy1)
-    out = rgba.copy()
-    alpha = _masked_alpha_8bit(out[..., 3], mask.background_color, box, inside)
-    if alpha is None:  # not 8-bit mask levels: the float product, pixel by pixel
-        full = np.full(rgba.shape[:2], mask.background_color / 255.0, dtype=np.float32)
-        if box is not None and inside is not None:
-            full[box[1] : box[3], box[0] : box[2]] = inside
-        alpha = _to_byte(out[..., 3].astype(np.float32) / 255.0 * full)
-    out[..., 3] = alpha
-    return zero_transparent(out)
-
-
-_LEVELS = np.arange(256, dtype=np.uint8).astype(np.float32) / 255.0
-"""The float32 value psd-tools gives each 8-bit mask level (``level / 255.0`` in float32)."""
-_PRODUCT = np.empty(0, dtype=np.uint8)
-"""``_to_byte(alpha / 255 * level)`` for every (alpha, mask level) pair: 256 x 256."""
-
-
-def _masked_alpha_8bit(
-    alpha: RgbaArray,
-    background: int,
-    box: tuple[int, int, int, int] | None,
-    inside: npt.NDArray[np.float32] | None,
-) -> RgbaArray | None:
-    """The masked alpha by table look-up: the same float32 product as the float path,
-    worked out once for all 256 x 256 (alpha, mask level) pairs. ``None`` when the mask
-    holds values that are not 8-bit levels (16- and 32-bit documents)."""
-    global _PRODUCT
-    if _PRODUCT.size == 0:
-        _PRODUCT = _to_byte(_LEVELS[:, None] * _LEVELS[None, :]).ravel()
-    # every alpha against the background level, as np.full(..., dtype=float32) stores it
-    row = _to_byte(_LEVELS * np.float32(background / 255.0))
-    result: RgbaArray = row[alpha]
-    if box is None or inside is None:
-        return result
-    levels = np.rint(inside * 255.0).astype(np.uint8)
-    if not np.array_equal(_LEVELS[levels], inside):
-        return None
-    x0, y0, x1, y1 = box
-    index = alpha[y0:y1, x0:x1].astype(np.uint16) << 8 | levels
-    result[y0:y1, x0:x1] = _PRODUCT[index]
-    return result
-
-
-def zero_transparent(rgba: RgbaArray) -> RgbaArray:
-    """``rgba`` with every pixel of alpha 0 set to (0, 0, 0, 0): a new array, others kept
-    as they are (OpenCV's masked AND: several times faster than boolean indexing)."""
-    image = np.ascontiguousarray(rgba)
-    seen = (image[..., 3] != 0).view(np.uint8)
-    out: RgbaArray = np.asarray(cv2.bitwise_and(image, image, mask=seen), dtype=np.uint8)
-    return out
 
 
 def _crop(placed: tuple[RgbaArray, int, int], viewport: Box) -> tuple[RgbaArray, int, int] | None:
@@ -223,11 +121,11 @@ def render_stored(
         rgb = to_rgb(planes[..., :colors], color_mode)
         coverage = planes[..., colors] if planes.shape[-1] > colors else np.ones(rgb.shape[:2])
         rgba = np.empty((*rgb.shape[:2], 4), dtype=np.uint8)
-        rgba[..., :3] = _to_byte(rgb)
-        rgba[..., 3] = _to_byte(np.asarray(coverage, dtype=np.float32))
+        rgba[..., :3] = to_byte(rgb)
+        rgba[..., 3] = to_byte(np.asarray(coverage, dtype=np.float32))
     rgba = zero_transparent(rgba)
     if masked:
-        rgba = _apply_mask(layer, rgba)
+        rgba = apply_mask(layer, rgba)
     return trim(rgba, int(layer._record.left), int(layer._record.top))
 
 
@@ -264,23 +162,6 @@ def to_rgb(color: npt.NDArray[np.float32], color_mode: str) -> npt.NDArray[np.fl
     if color_mode == "CMYK":
         return color[..., :3] * color[..., 3:4]
     raise ValueError(f"no RGB conversion for colour mode {color_mode}")
-
-
-def trim(rgba: RgbaArray, left: int, top: int) -> tuple[RgbaArray, int, int] | None:
-    """Cut ``rgba`` (placed at left, top) to its pixels with alpha > 0; ``None`` if none."""
-    rows = np.flatnonzero(rgba[..., 3].any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(rgba[..., 3].any(axis=0))
-    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-    return np.ascontiguousarray(rgba[y0:y1, x0:x1]), left + x0, top + y0
-
-
-def _to_byte(values: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
-    # NaN (a 32-bit file can hold one) becomes 0; values past 1 (HDR) are clipped
-    clean = np.nan_to_num(values, nan=0.0, posinf=1.0, neginf=0.0)
-    scaled: npt.NDArray[np.uint8] = np.rint(np.clip(clean, 0.0, 1.0) * 255.0).astype(np.uint8)
-    return scaled
 
 
 @contextmanager
@@ -330,5 +211,5 @@ def clip_overlay(
         paint = np.minimum(colour + paint, 1.0)
     weight = o[..., 3:4] * float(opacity)
     mixed = colour * (1.0 - weight) + paint * weight
-    b[..., :3] = np.where(b[..., 3:4] > 0, _to_byte(mixed), b[..., :3])
+    b[..., :3] = np.where(b[..., 3:4] > 0, to_byte(mixed), b[..., :3])
     return out

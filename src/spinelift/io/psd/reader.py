@@ -58,7 +58,6 @@ from psd_tools.constants import Resource
 from spinelift.errors import DocumentError, SpineLiftError, UnsupportedDocumentError
 from spinelift.io.document import Document, Layer, LayerTags
 from spinelift.io.files import open_path
-from spinelift.io.psd.composite import trim
 from spinelift.io.psd.layers import LayerWalker
 from spinelift.io.psd.limits import (
     DEFAULT_MAX_ALLOC_BYTES,
@@ -70,6 +69,7 @@ from spinelift.io.psd.limits import (
     check_header,
     read_header,
 )
+from spinelift.io.psd.pixels import trim
 from spinelift.io.psd.sections import check_complete
 
 PsdSource = str | os.PathLike[str] | bytes | IO[bytes]
