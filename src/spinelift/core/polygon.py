@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,122 +59,107 @@ def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
 
     The ring must be simple and oriented so that its material is where the
     shoelace area is positive (see the module docstring).
+
+    The queue holds (cost, slot, move, stamp); an entry counts while its slot
+    lives and the move's stamp there is unchanged. Every applied move re-stamps and
+    re-queues the moves whose window it changed (a drop's: ``prv[i]``, ``i``,
+    ``nxt[i]``; a collapse's also ``nxt[nxt[i]]``), so a queued cost is the one
+    the move has now, and the collapse point kept in ``meets`` is the one the move
+    would compute again when applied.
     """
     if len(points) <= 3:
         return points.copy()
     ring = Ring(points)
+    x, y, nxt, prv, alive = ring.x, ring.y, ring.nxt, ring.prv, ring.alive
+    stamps = ([0] * len(points), [0] * len(points))  # per move: _DROP, _COLLAPSE
+    drop_stamp, collapse_stamp = stamps
+    push, pop = heapq.heappush, heapq.heappop
+    cost_limit, max_vertices, fill_depth = limits.cost_limit, limits.max_vertices, limits.fill_depth
     heap: list[tuple[float, int, int, int]] = []
-    for i in range(len(points)):
-        _push_moves(ring, i, limits, heap)
-    heapq.heapify(heap)
-    while heap and ring.count > 3:
-        cost, slot, move, stamp = heapq.heappop(heap)
-        if not ring.alive[slot] or ring.stamp[slot] != stamp:
-            continue
-        over_budget = limits.max_vertices and ring.count > limits.max_vertices
-        if cost > limits.cost_limit and not over_budget:
+    meets = [(0.0, 0.0)] * len(points)
+    todo: Sequence[int] = range(len(points))
+    kept = -1  # a slot whose drop is still queued right (only its collapse changed)
+    while ring.count > 3:
+        for i in todo:
+            p, j = prv[i], nxt[i]
+            xp, yp, xi, yi, xj, yj = x[p], y[p], x[i], y[i], x[j], y[j]
+            # drop i: for a clockwise (positive) ring, turn <= 0 is reflex or straight
+            turn = (xi - xp) * (yj - yp) - (yi - yp) * (xj - xp)
+            if turn <= _EPS and i != kept:
+                cost = -0.5 * turn
+                cost = 0.0 if cost < 0.0 else cost
+                if cost > 0 and fill_depth > 0:
+                    chord = math.hypot(xj - xp, yj - yp)
+                    if chord > 0 and cost * 2.0 / chord <= fill_depth:
+                        cost = 0.0
+                push(heap, (cost, i, _DROP, drop_stamp[i]))
+            # collapse i -> j: the edges p -> i and q -> j, extended, meet ahead of both
+            q = nxt[j]
+            if p in (q, j):
+                continue
+            dax, day = xi - xp, yi - yp
+            dbx, dby = xj - x[q], yj - y[q]
+            denom = dax * dby - day * dbx
+            if abs(denom) < _EPS:
+                continue
+            ex, ey = xj - xi, yj - yi
+            t = (ex * dby - ey * dbx) / denom
+            if t < -_EPS or (ex * day - ey * dax) / denom < -_EPS:
+                continue
+            mx, my = xi + t * dax, yi + t * day
+            meets[i] = (mx, my)
+            area = 0.5 * ((mx - xi) * (yj - yi) - (my - yi) * (xj - xi))
+            if area >= -_EPS:
+                push(heap, (0.0 if area < 0.0 else area, i, _COLLAPSE, collapse_stamp[i]))
+        todo = ()
+        while heap:
+            cost, slot, move, st = pop(heap)
+            if not alive[slot] or stamps[move][slot] != st:
+                continue
+            if cost > cost_limit and not (max_vertices and ring.count > max_vertices):
+                break
+            todo = _apply(ring, slot, move, meets[slot], limits)
+            if todo:
+                break
+        if not todo:
             break
-        for k in _apply(ring, slot, move, limits):
-            ring.stamp[k] += 1
-            _push_moves(ring, k, limits, heap)
+        kept = todo[0]
+        for k in todo:
+            collapse_stamp[k] += 1
+            if k != kept:
+                drop_stamp[k] += 1
     return ring.points()
 
 
-def _push_moves(
-    ring: Ring, i: int, limits: SimplifyLimits, heap: list[tuple[float, int, int, int]]
-) -> None:
-    if ring.count <= 3:
-        return
-    p, n = ring.prv[i], ring.nxt[i]
-    turn = ring.cross(p, i, n)  # <= 0: reflex or straight for a clockwise (positive) ring
-    if turn <= _EPS:
-        cost = max(-0.5 * turn, 0.0)
-        if cost > 0 and limits.fill_depth > 0:
-            chord = math.hypot(ring.x[n] - ring.x[p], ring.y[n] - ring.y[p])
-            if chord > 0 and cost * 2.0 / chord <= limits.fill_depth:
-                cost = 0.0
-        heapq.heappush(heap, (cost, i, _DROP, ring.stamp[i]))
-    meet = _collapse_point(ring, i)
-    if meet is not None:
-        j = n
-        mx, my = meet
-        x, y = ring.x, ring.y
-        area = 0.5 * ((mx - x[i]) * (y[j] - y[i]) - (my - y[i]) * (x[j] - x[i]))
-        if area >= -_EPS:
-            heapq.heappush(heap, (max(area, 0.0), i, _COLLAPSE, ring.stamp[i]))
-
-
-def _collapse_point(ring: Ring, i: int) -> tuple[float, float] | None:
-    """Where the edges before ``i`` and after ``next(i)`` meet ahead of both, else None."""
-    j = ring.nxt[i]
-    p, q = ring.prv[i], ring.nxt[j]
-    if p in (q, j):
-        return None
-    x, y = ring.x, ring.y
-    dax, day = x[i] - x[p], y[i] - y[p]
-    dbx, dby = x[j] - x[q], y[j] - y[q]
-    denom = dax * dby - day * dbx
-    if abs(denom) < _EPS:
-        return None
-    ex, ey = x[j] - x[i], y[j] - y[i]
-    t = (ex * dby - ey * dbx) / denom
-    s = (ex * day - ey * dax) / denom
-    if t < -_EPS or s < -_EPS:
-        return None
-    return x[i] + t * dax, y[i] + t * day
-
-
-def _apply(ring: Ring, i: int, move: int, limits: SimplifyLimits) -> list[int]:
-    """Apply a move if it keeps the ring simple and in bounds; return slots whose moves changed."""
-    p, n = ring.prv[i], ring.nxt[i]
-    x, y = ring.x, ring.y
+def _apply(
+    ring: Ring, i: int, move: int, meet: tuple[float, float], limits: SimplifyLimits
+) -> tuple[int, ...]:
+    """Apply a move if it keeps the ring simple and in bounds; return the slots whose
+    moves changed (distinct while the ring keeps more than 3 vertices), the first of
+    them only its collapse."""
+    prv, nxt = ring.prv, ring.nxt
+    p, n = prv[i], nxt[i]
+    pp = prv[p]
     if move == _DROP:
         if ring.cross(p, i, n) > _EPS:
-            return []
-        tri = [(x[p], y[p]), (x[i], y[i]), (x[n], y[n])]
-        if not _is_clear(ring, [(tri[0], tri[2])], tri, skip={p, i, n}):
-            return []
-        ring.unlink(i, p, n)
+            return ()
+        if not ring.drop_is_clear(pp, p, i, n):
+            return ()
+        ring.unlink(i)
         # drops at p and n, collapses of the edges into p, out of p and out of n
-        return list(dict.fromkeys([ring.prv[p], p, n]))
-    meet = _collapse_point(ring, i)
-    if meet is None:
-        return []
+        return pp, p, n
     mx, my = meet
     if limits.bounds is not None:
         w, h = limits.bounds
         if not (-_EPS <= mx <= w + _EPS and -_EPS <= my <= h + _EPS):
-            return []
+            return ()
         mx, my = min(max(mx, 0.0), w), min(max(my, 0.0), h)
-    j, q = n, ring.nxt[n]
-    new = (mx, my)
-    tri = [(x[i], y[i]), new, (x[j], y[j])]
-    if not _is_clear(ring, [((x[p], y[p]), new), (new, (x[q], y[q]))], tri, skip={p, i, j, q}):
-        return []
-    ring.move(i, mx, my)
-    ring.unlink(j, i, q)
+    q = nxt[n]
+    if not ring.collapse_is_clear(pp, p, i, n, q, mx, my):
+        return ()
+    ring.collapse(i, mx, my)
     # every move whose window holds the moved slot i or the new link i -> q
-    return list(dict.fromkeys([ring.prv[ring.prv[i]], ring.prv[i], i, q]))
-
-
-def _is_clear(
-    ring: Ring,
-    new_edges: list[tuple[tuple[float, float], tuple[float, float]]],
-    added: list[tuple[float, float]],
-    skip: set[int],
-) -> bool:
-    """True if the new edges cross no other edge and the added triangle holds no other vertex.
-
-    ``skip``: slots whose outgoing edges are replaced or adjacent to the new ones, and
-    whose positions are corners of the added triangle; the edge ending at the first
-    of them is adjacent too and is skipped by ``prv``.
-    """
-    first = next((k for k in skip if ring.prv[k] not in skip), None)
-    skip_edges = skip if first is None else skip | {ring.prv[first]}
-    for a, b in new_edges:
-        if ring.crosses(a, b, skip_edges):
-            return False
-    return not ring.holds_vertex(added, skip)
+    return pp, p, i, q
 
 
 def _orient(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:

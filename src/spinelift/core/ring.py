@@ -2,15 +2,20 @@
 
 The simplifier (:mod:`spinelift.core.polygon`) removes one vertex per move and must
 check, before each move, that the new edges cross no other edge and that the area
-it adds holds no other vertex. Testing every edge costs O(n) per move; the grid
-here narrows each test to the edges and vertices whose cells the query's bounding
-box touches, so a move costs about O(1) for the short edges of real outlines.
+it adds holds no other vertex. Both checks run in one pass over the live slots
+(slot ``k`` stands for vertex ``k`` and for edge ``k -> nxt[k]``) whose edge's
+bounding box meets the box of the whole move. Each slot keeps its edge's bounding
+box, so most slots are turned away by one or two comparisons. On large rings the
+grid narrows the pass to the edges filed in the cells the move's box touches (a
+vertex's cell is one of its outgoing edge's cells), so a move costs about O(1) for
+the short edges of real outlines.
 
-The grid only chooses *candidates*: every candidate then passes the same exact
-bounding-box filter and the same floating-point orientation tests, in the same
-order of operations, as a test of every edge would. The result of a test is
-therefore independent of the grid (cell size, edges filed as "long"), which keeps
-the simplifier's output identical whatever the grid looks like.
+The grid and the move's box only choose *candidates*: every candidate then passes
+the same exact bounding-box filter (the segment's or the triangle's, widened by
+``_MARGIN``) and the same floating-point orientation tests, in the same order of
+operations, as a test of every edge and every vertex would. The result of a check
+is therefore independent of the grid (cell size, edges filed as "long"), which
+keeps the simplifier's output identical whatever the grid looks like.
 
 Scalar geometry runs on Python floats: numpy is slow on single numbers and on the
 handful of candidates a query finds.
@@ -33,142 +38,161 @@ _LONG = 16
 """An edge whose bounding box covers more cells than this is kept in one list, not filed."""
 GRID_MIN = 256
 """Rings with fewer vertices than this test every live slot: cheaper than keeping a grid."""
+CELLS = 0.35
+"""The grid has about ``CELLS * sqrt(n)`` cells a side (coarse: filing costs more than
+testing a few more candidates)."""
 
 
 class Ring:
     """A ring as a doubly linked list over fixed slots, so moves are O(1).
 
     ``x``/``y`` hold each slot's position; ``nxt``/``prv`` the links; ``alive``
-    marks live slots; ``stamp`` lets callers invalidate queued work per slot.
-    Slot ``k``'s edge is ``k -> nxt[k]``.
+    marks live slots.
+    Slot ``k``'s edge is ``k -> nxt[k]``; its bounding box is ``x0..x1, y0..y1``.
     """
 
     def __init__(self, points: FloatArray) -> None:
         n = len(points)
-        self.x: list[float] = points[:, 0].astype(float).tolist()
-        self.y: list[float] = points[:, 1].astype(float).tolist()
-        self.nxt = [(k + 1) % n for k in range(n)]
-        self.prv = [(k - 1) % n for k in range(n)]
+        x: list[float] = points[:, 0].astype(float).tolist()
+        y: list[float] = points[:, 1].astype(float).tolist()
+        self.x, self.y = x, y
+        self.nxt = [*range(1, n), 0]
+        self.prv = [n - 1, *range(n - 1)]
         self.alive = [True] * n
-        self.stamp = [0] * n
         self.count = n
-        self._head = 0
-        self._live: list[int] | None = None
+        xn, yn = x[1:] + x[:1], y[1:] + y[:1]
+        self.x0 = list(map(min, x, xn))
+        self.x1 = list(map(max, x, xn))
+        self.y0 = list(map(min, y, yn))
+        self.y1 = list(map(max, y, yn))
+        self._members = list(range(n))
+        self._where = list(range(n))
         self._grid = n >= GRID_MIN
-        self._ox, self._oy = min(self.x), min(self.y)
-        extent = max(max(self.x) - self._ox, max(self.y) - self._oy, 1.0)
-        self._g = max(1, min(64, math.isqrt(n) // 2))
+        self._ox, self._oy = min(x), min(y)
+        extent = max(max(x) - self._ox, max(y) - self._oy, 1.0)
+        self._g = max(1, min(64, int(math.isqrt(n) * CELLS)))
         self._inv = self._g / extent
-        self._point_cell = [0] * n
-        self._points: dict[int, set[int]] = {}
         self._edges: dict[int, set[int]] = {}
         self._long: set[int] = set()
         self._edge_cells: list[list[int] | None] = [None] * n
         if self._grid:
             for k in range(n):
-                self._point_cell[k] = c = self._cell(self.x[k], self.y[k])
-                self._points.setdefault(c, set()).add(k)
                 self._file_edge(k)
 
     # -- grid ------------------------------------------------------------------------
 
-    def _index(self, v: float, origin: float) -> int:
-        return min(max(int((v - origin) * self._inv), 0), self._g - 1)
-
-    def _cell(self, x: float, y: float) -> int:
-        return self._index(y, self._oy) * self._g + self._index(x, self._ox)
-
     def _cells(self, x0: float, y0: float, x1: float, y1: float) -> list[int] | None:
         """Cells of the box (x0, y0)-(x1, y1) (x0 <= x1, y0 <= y1); None if more than _LONG."""
-        cx0, cx1 = self._index(x0, self._ox), self._index(x1, self._ox)
-        cy0, cy1 = self._index(y0, self._oy), self._index(y1, self._oy)
+        g, inv, ox, oy = self._g, self._inv, self._ox, self._oy
+        top = g - 1
+        cx0, cx1 = int((x0 - ox) * inv), int((x1 - ox) * inv)
+        cy0, cy1 = int((y0 - oy) * inv), int((y1 - oy) * inv)
+        cx0 = 0 if cx0 < 0 else top if cx0 > top else cx0
+        cx1 = 0 if cx1 < 0 else top if cx1 > top else cx1
+        cy0 = 0 if cy0 < 0 else top if cy0 > top else cy0
+        cy1 = 0 if cy1 < 0 else top if cy1 > top else cy1
+        if cx0 == cx1 and cy0 == cy1:
+            return [cy0 * g + cx0]
         if (cx1 - cx0 + 1) * (cy1 - cy0 + 1) > _LONG:
             return None
-        g = self._g
         return [cy * g + cx for cy in range(cy0, cy1 + 1) for cx in range(cx0, cx1 + 1)]
 
     def _file_edge(self, k: int) -> None:
-        x, y, m = self.x, self.y, self.nxt[k]
-        cells = self._cells(min(x[k], x[m]), min(y[k], y[m]), max(x[k], x[m]), max(y[k], y[m]))
+        cells = self._cells(self.x0[k], self.y0[k], self.x1[k], self.y1[k])
         self._edge_cells[k] = cells
         if cells is None:
             self._long.add(k)
             return
+        edges = self._edges
         for c in cells:
-            self._edges.setdefault(c, set()).add(k)
+            members = edges.get(c)
+            if members is None:
+                edges[c] = {k}
+            else:
+                members.add(k)
 
     def _unfile_edge(self, k: int) -> None:
         cells = self._edge_cells[k]
         if cells is None:
             self._long.discard(k)
             return
+        edges = self._edges
         for c in cells:
-            self._edges[c].discard(k)
+            edges[c].discard(k)
 
-    def _near(
-        self, grid: dict[int, set[int]], lo: tuple[float, float], hi: tuple[float, float]
-    ) -> list[int]:
-        """Live slots filed in the cells of box lo-hi (every live slot without a grid)."""
-        cells = self._cells(lo[0], lo[1], hi[0], hi[1]) if self._grid else None
+    def _refile_edge(self, k: int) -> None:
+        """File slot ``k``'s edge again after its box changed (nothing to do if its
+        cells did not)."""
+        if self._cells(self.x0[k], self.y0[k], self.x1[k], self.y1[k]) != self._edge_cells[k]:
+            self._unfile_edge(k)
+            self._file_edge(k)
+
+    def _near(self, x0: float, y0: float, x1: float, y1: float) -> list[int] | set[int] | tuple[()]:
+        """Live slots whose edges are filed in the cells of the box (every live slot
+        without a grid, or when the box covers too many cells)."""
+        cells = self._cells(x0, y0, x1, y1) if self._grid else None
         if cells is None:
-            return self.live()
-        found: set[int] = set()
+            return self._members
+        edges = self._edges
+        if len(cells) == 1 and not self._long:
+            return edges.get(cells[0], ())
+        found = set(self._long)
         for c in cells:
-            members = grid.get(c)
+            members = edges.get(c)
             if members:
                 found |= members
-        if grid is self._edges:
-            found |= self._long
-        return list(found)
+        return found
 
     # -- edits -----------------------------------------------------------------------
 
-    def cross(self, a: int, b: int, c: int) -> float:
-        """Twice the signed area of triangle (a, b, c), by slot."""
+    def _box(self, k: int, m: int) -> None:
+        """Recompute the bounding box of slot ``k``'s edge, which now ends at ``m``."""
         x, y = self.x, self.y
-        return (x[b] - x[a]) * (y[c] - y[a]) - (y[b] - y[a]) * (x[c] - x[a])
+        a, b = x[k], x[m]
+        if a <= b:
+            self.x0[k], self.x1[k] = a, b
+        else:
+            self.x0[k], self.x1[k] = b, a
+        a, b = y[k], y[m]
+        if a <= b:
+            self.y0[k], self.y1[k] = a, b
+        else:
+            self.y0[k], self.y1[k] = b, a
 
-    def unlink(self, dead: int, before: int, after: int) -> None:
-        """Remove slot ``dead``; ``before`` now links straight to ``after``."""
-        if self._grid:
-            self._unfile_edge(dead)
-            self._unfile_edge(before)
-            self._points[self._point_cell[dead]].discard(dead)
-        self.nxt[before], self.prv[after] = after, before
+    def _forget(self, dead: int) -> None:
+        members, where = self._members, self._where
+        last = members.pop()
+        if last != dead:
+            at = where[dead]
+            members[at] = last
+            where[last] = at
         self.alive[dead] = False
         self.count -= 1
-        self._live = None
-        if self._head == dead:
-            self._head = after
         if self._grid:
-            self._file_edge(before)
+            self._unfile_edge(dead)
 
-    def move(self, slot: int, x: float, y: float) -> None:
-        """Put ``slot`` at (x, y); its two edges follow."""
+    def unlink(self, dead: int) -> None:
+        """Remove slot ``dead``: its neighbours now link straight to each other."""
+        before, after = self.prv[dead], self.nxt[dead]
+        self.nxt[before], self.prv[after] = after, before
+        self._forget(dead)
+        self._box(before, after)
+        if self._grid:
+            self._refile_edge(before)
+
+    def collapse(self, slot: int, x: float, y: float) -> None:
+        """Put ``slot`` at (x, y) and remove the slot after it: ``slot`` then links to
+        the one after that."""
+        before, dead = self.prv[slot], self.nxt[slot]
+        after = self.nxt[dead]
         self.x[slot], self.y[slot] = x, y
-        if not self._grid:
-            return
-        before = self.prv[slot]
-        self._unfile_edge(slot)
-        self._unfile_edge(before)
-        self._points[self._point_cell[slot]].discard(slot)
-        cell = self._cell(x, y)
-        self._point_cell[slot] = cell
-        self._points.setdefault(cell, set()).add(slot)
-        self._file_edge(slot)
-        self._file_edge(before)
-
-    def live(self) -> list[int]:
-        """The live slots in ring order (from any one of them); do not modify the list."""
-        if self._live is not None:
-            return self._live
-        nxt, k = self.nxt, self._head
-        order = [k] * self.count
-        for i in range(1, self.count):
-            k = nxt[k]
-            order[i] = k
-        self._live = order
-        return order
+        self.nxt[slot], self.prv[after] = after, slot
+        self._forget(dead)
+        self._box(before, slot)
+        self._box(slot, after)
+        if self._grid:
+            self._refile_edge(before)
+            self._refile_edge(slot)
 
     def points(self) -> FloatArray:
         """The live vertices (k, 2) in ring order, from the lowest live slot."""
@@ -182,49 +206,138 @@ class Ring:
 
     # -- clearance tests -------------------------------------------------------------
 
-    def crosses(self, a: tuple[float, float], b: tuple[float, float], skip: set[int]) -> bool:
-        """Does segment a-b touch or cross any live edge whose slot is not in ``skip``?
+    def cross(self, a: int, b: int, c: int) -> float:
+        """Twice the signed area of triangle (a, b, c), by slot."""
+        x, y = self.x, self.y
+        return (x[b] - x[a]) * (y[c] - y[a]) - (y[b] - y[a]) * (x[c] - x[a])
 
-        Conservative: touching and collinear overlap count as crossing.
+    def drop_is_clear(self, before: int, p: int, i: int, n: int) -> bool:
+        """May ``i`` (between ``p`` and ``n``; ``before`` precedes ``p``) be dropped?
+
+        True if the new edge p -> n touches or crosses no live edge but the four it
+        joins, and no live vertex but p, i and n lies inside or on the triangle
+        (p, i, n). Touching and collinear overlap count as crossing.
         """
-        ax, ay = a
-        bx, by = b
-        lo = (min(ax, bx) - _MARGIN, min(ay, by) - _MARGIN)
-        hi = (max(ax, bx) + _MARGIN, max(ay, by) + _MARGIN)
-        lo0, lo1, hi0, hi1 = lo[0], lo[1], hi[0], hi[1]
         x, y, nxt = self.x, self.y, self.nxt
-        for k in self._near(self._edges, lo, hi):
+        px, py, qx, qy, rx, ry = x[p], y[p], x[i], y[i], x[n], y[n]
+        # the segment's box, then the triangle's (which holds it)
+        lo0, hi0 = (px, rx) if px <= rx else (rx, px)
+        lo1, hi1 = (py, ry) if py <= ry else (ry, py)
+        tlo0, thi0, tlo1, thi1 = lo0, hi0, lo1, hi1
+        lo0, lo1, hi0, hi1 = lo0 - _MARGIN, lo1 - _MARGIN, hi0 + _MARGIN, hi1 + _MARGIN
+        tlo0 = (tlo0 if tlo0 <= qx else qx) - _MARGIN
+        tlo1 = (tlo1 if tlo1 <= qy else qy) - _MARGIN
+        thi0 = (thi0 if thi0 >= qx else qx) + _MARGIN
+        thi1 = (thi1 if thi1 >= qy else qy) + _MARGIN
+        x0, x1, y0, y1 = self.x0, self.x1, self.y0, self.y1
+        for k in self._near(tlo0, tlo1, thi0, thi1):
+            if x1[k] < tlo0 or x0[k] > thi0 or y1[k] < tlo1 or y0[k] > thi1:
+                continue
+            if k in (p, i, n):
+                continue
+            vx, vy = x[k], y[k]
+            if tlo0 <= vx <= thi0 and tlo1 <= vy <= thi1:
+                s1 = (qx - px) * (vy - py) - (qy - py) * (vx - px)
+                s2 = (rx - qx) * (vy - qy) - (ry - qy) * (vx - qx)
+                s3 = (px - rx) * (vy - ry) - (py - ry) * (vx - rx)
+                if (s1 >= -EPS and s2 >= -EPS and s3 >= -EPS) or (
+                    s1 <= EPS and s2 <= EPS and s3 <= EPS
+                ):
+                    return False
+            if k == before:
+                continue
             m = nxt[k]
-            cx, dx = x[k], x[m]
+            cx, dx, cy, dy = vx, x[m], vy, y[m]
             if (cx < lo0 and dx < lo0) or (cx > hi0 and dx > hi0):
                 continue
-            cy, dy = y[k], y[m]
-            if (cy < lo1 and dy < lo1) or (cy > hi1 and dy > hi1) or k in skip:
+            if (cy < lo1 and dy < lo1) or (cy > hi1 and dy > hi1):
                 continue
-            d1 = (dx - cx) * (ay - cy) - (dy - cy) * (ax - cx)
-            d2 = (dx - cx) * (by - cy) - (dy - cy) * (bx - cx)
-            d3 = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
-            d4 = (bx - ax) * (dy - ay) - (by - ay) * (dx - ax)
+            d1 = (dx - cx) * (py - cy) - (dy - cy) * (px - cx)
+            d2 = (dx - cx) * (ry - cy) - (dy - cy) * (rx - cx)
+            d3 = (rx - px) * (cy - py) - (ry - py) * (cx - px)
+            d4 = (rx - px) * (dy - py) - (ry - py) * (dx - px)
             if d1 * d2 <= EPS and d3 * d4 <= EPS:
-                return True
-        return False
+                return False
+        return True
 
-    def holds_vertex(self, tri: list[tuple[float, float]], skip: set[int]) -> bool:
-        """Does any live vertex whose slot is not in ``skip`` lie inside or on triangle ``tri``?"""
-        (px, py), (qx, qy), (rx, ry) = tri
-        lo = (min(px, qx, rx) - _MARGIN, min(py, qy, ry) - _MARGIN)
-        hi = (max(px, qx, rx) + _MARGIN, max(py, qy, ry) + _MARGIN)
-        lo0, lo1, hi0, hi1 = lo[0], lo[1], hi[0], hi[1]
-        x, y = self.x, self.y
-        for k in self._near(self._points, lo, hi):
-            vx, vy = x[k], y[k]
-            if not (lo0 <= vx <= hi0 and lo1 <= vy <= hi1) or k in skip:
+    def collapse_is_clear(
+        self, before: int, p: int, i: int, j: int, q: int, mx: float, my: float
+    ) -> bool:
+        """May ``i`` move to (mx, my) and ``j`` (after it, then ``q``) go?
+
+        True if the new edges p -> (mx, my) -> q touch or cross no live edge but the
+        five they join, and no live vertex but p, i, j and q lies inside or on the
+        triangle (i, (mx, my), j). Touching and collinear overlap count as crossing.
+        """
+        x, y, nxt = self.x, self.y, self.nxt
+        ax, ay, bx, by = x[p], y[p], x[q], y[q]
+        px, py, rx, ry = x[i], y[i], x[j], y[j]
+        tri = _box3(px, py, mx, my, rx, ry)
+        tlo0, tlo1, thi0, thi1 = tri
+        a = _box3(ax, ay, mx, my, mx, my)
+        b = _box3(mx, my, bx, by, bx, by)
+        whole = _box3(ax, ay, bx, by, mx, my)
+        lo0 = tlo0 if tlo0 <= whole[0] else whole[0]
+        lo1 = tlo1 if tlo1 <= whole[1] else whole[1]
+        hi0 = thi0 if thi0 >= whole[2] else whole[2]
+        hi1 = thi1 if thi1 >= whole[3] else whole[3]
+        x0, x1, y0, y1 = self.x0, self.x1, self.y0, self.y1
+        for k in self._near(lo0, lo1, hi0, hi1):
+            if x1[k] < lo0 or x0[k] > hi0 or y1[k] < lo1 or y0[k] > hi1:
                 continue
-            s1 = (qx - px) * (vy - py) - (qy - py) * (vx - px)
-            s2 = (rx - qx) * (vy - qy) - (ry - qy) * (vx - qx)
-            s3 = (px - rx) * (vy - ry) - (py - ry) * (vx - rx)
-            if (s1 >= -EPS and s2 >= -EPS and s3 >= -EPS) or (
-                s1 <= EPS and s2 <= EPS and s3 <= EPS
+            if k in (i, j, p):
+                continue
+            vx, vy = x[k], y[k]
+            if k != q and tlo0 <= vx <= thi0 and tlo1 <= vy <= thi1:
+                s1 = (mx - px) * (vy - py) - (my - py) * (vx - px)
+                s2 = (rx - mx) * (vy - my) - (ry - my) * (vx - mx)
+                s3 = (px - rx) * (vy - ry) - (py - ry) * (vx - rx)
+                if (s1 >= -EPS and s2 >= -EPS and s3 >= -EPS) or (
+                    s1 <= EPS and s2 <= EPS and s3 <= EPS
+                ):
+                    return False
+            if k in (q, before):
+                continue
+            m = nxt[k]
+            cx, dx, cy, dy = vx, x[m], vy, y[m]
+            if _crosses(cx, cy, dx, dy, ax, ay, mx, my, a) or _crosses(
+                cx, cy, dx, dy, mx, my, bx, by, b
             ):
-                return True
+                return False
+        return True
+
+
+def _box3(
+    ax: float, ay: float, bx: float, by: float, cx: float, cy: float
+) -> tuple[float, float, float, float]:
+    """The bounding box of three points widened by ``_MARGIN``: (lo0, lo1, hi0, hi1)."""
+    return (
+        min(ax, bx, cx) - _MARGIN,
+        min(ay, by, cy) - _MARGIN,
+        max(ax, bx, cx) + _MARGIN,
+        max(ay, by, cy) + _MARGIN,
+    )
+
+
+def _crosses(
+    cx: float,
+    cy: float,
+    dx: float,
+    dy: float,
+    ax: float,
+    ay: float,
+    bx: float,
+    by: float,
+    box: tuple[float, float, float, float],
+) -> bool:
+    """Does edge c-d touch or cross segment a-b, whose widened box is ``box``?"""
+    lo0, lo1, hi0, hi1 = box
+    if (cx < lo0 and dx < lo0) or (cx > hi0 and dx > hi0):
         return False
+    if (cy < lo1 and dy < lo1) or (cy > hi1 and dy > hi1):
+        return False
+    d1 = (dx - cx) * (ay - cy) - (dy - cy) * (ax - cx)
+    d2 = (dx - cx) * (by - cy) - (dy - cy) * (bx - cx)
+    d3 = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+    d4 = (bx - ax) * (dy - ay) - (by - ay) * (dx - ax)
+    return d1 * d2 <= EPS and d3 * d4 <= EPS
