@@ -216,7 +216,8 @@ def _chord_owners(
     starts = np.flatnonzero(keys == wanted[0])
     if starts.size == 0:
         return None
-    rolled = np.roll(keys, -int(starts[0]))  # the walk starts at the first visit of q[0]
+    start = int(starts[0])
+    rolled = np.concatenate((keys[start:], keys[:start]))  # the walk starts at q[0]'s first visit
     order = np.argsort(rolled, kind="stable")
     ordered = rolled[order]
     lo = np.searchsorted(ordered, wanted)
@@ -232,8 +233,9 @@ def _chord_owners(
         positions = _walk(order, ordered, wanted)
     if positions is None:
         return None
-    owner = np.searchsorted(positions, np.arange(n), side="right") - 1
-    return np.asarray(np.roll(owner, int(starts[0])), dtype=np.int64)
+    # positions[0] == 0 and they increase: chord k owns the walk from positions[k] on
+    owner = np.repeat(np.arange(len(positions), dtype=np.int64), np.diff(positions, append=n))
+    return np.concatenate((owner[n - start :], owner[: n - start]))
 
 
 def _walk(
@@ -255,11 +257,11 @@ def _walk(
 
 def _segment_distance(p: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
     """Distance from points p (n, 2) to segments a-b (n, 2 or 2,)."""
-    ab = b - a
-    length2 = np.maximum((ab * ab).sum(axis=-1), 1e-12)
-    t = np.clip(((p - a) * ab).sum(axis=-1) / length2, 0.0, 1.0)
-    closest = a + t[..., None] * ab
-    return np.asarray(np.hypot(*(p - closest).T), dtype=np.float64)
+    ax, ay, px, py = a[..., 0], a[..., 1], p[:, 0], p[:, 1]
+    abx, aby = b[..., 0] - ax, b[..., 1] - ay
+    length2 = np.maximum(abx * abx + aby * aby, 1e-12)
+    t = np.clip(((px - ax) * abx + (py - ay) * aby) / length2, 0.0, 1.0)
+    return np.asarray(np.hypot(px - (ax + t * abx), py - (ay + t * aby)), dtype=np.float64)
 
 
 def bridge(polygons: list[IntPath], width: int, height: int) -> IntPath:
@@ -289,42 +291,54 @@ def bridge(polygons: list[IntPath], width: int, height: int) -> IntPath:
 def _spanning_links(polygons: list[IntPath]) -> list[tuple[list[int], list[int]]]:
     """Prim's minimum spanning tree over polygons, by closest vertex pair.
 
-    The closest pair of each (tree polygon, other polygon) is computed once and kept:
-    Prim asks for the same pairs again every round."""
+    Each round links the polygon outside the tree whose closest pair to a tree polygon
+    is closest; ties go to the tree polygon that joined first, then to the lowest
+    index outside; a pair is the first closest in (tree vertex, other vertex) order.
+    Each tree polygon's closest pairs to all others are computed once, when it joins.
+    """
     arrays = [np.asarray(p, dtype=np.float64) for p in polygons]
-    closest: dict[tuple[int, int], tuple[float, int, int]] = {}
-
-    def pair(i: int, j: int) -> tuple[float, int, int]:
-        found = closest.get((i, j))
-        if found is None:
-            d = ((arrays[i][:, None, :] - arrays[j][None, :, :]) ** 2).sum(axis=2)
-            k = int(np.argmin(d))
-            a, b = divmod(k, d.shape[1])
-            found = closest[(i, j)] = (float(d.flat[k]), a, b)
-        return found
-
-    in_tree = [0]
+    joined = [0] * len(arrays)  # when each tree polygon joined
+    best: list[tuple[float, int, int, int]] = [(math.inf, -1, 0, 0)] * len(arrays)
+    outside = list(range(1, len(arrays)))
     links: list[tuple[list[int], list[int]]] = []
-    while len(in_tree) < len(arrays):
-        best: tuple[float, int, int, int, int] | None = None
-        for i in in_tree:
-            for j in range(len(arrays)):
-                if j in in_tree:
-                    continue
-                dist, a, b = pair(i, j)
-                if best is None or dist < best[0]:
-                    best = (dist, i, j, a, b)
-        assert best is not None
-        _, i, j, a, b = best
-        in_tree.append(j)
+    newest = 0
+    while outside:
+        for j, found in zip(outside, _closest_pairs(arrays[newest], arrays, outside), strict=True):
+            if found[0] < best[j][0]:
+                best[j] = (found[0], newest, found[1], found[2])
+        j = min(outside, key=lambda k: (best[k][0], joined[best[k][1]], k))
+        _, i, a, b = best[j]
         links.append((polygons[i][a], polygons[j][b]))
+        outside.remove(j)
+        joined[j] = len(links)
+        newest = j
     return links
+
+
+def _closest_pairs(
+    points: FloatArray, arrays: list[FloatArray], others: list[int]
+) -> list[tuple[float, int, int]]:
+    """For each polygon in ``others``: (squared distance, a, b) of its vertex ``b`` closest
+    to vertex ``a`` of ``points``, the first such pair in (a, b) order."""
+    sizes = [len(arrays[j]) for j in others]
+    starts = np.cumsum([0, *sizes[:-1]])
+    rest = np.concatenate([arrays[j] for j in others])
+    dx = points[:, 0, None] - rest[None, :, 0]
+    dy = points[:, 1, None] - rest[None, :, 1]
+    d = dx * dx + dy * dy
+    least = np.minimum.reduceat(d.min(axis=0), starts)
+    hit = d == np.repeat(least, sizes)[None, :]
+    a = np.logical_or.reduceat(hit, starts, axis=1).argmax(axis=0)  # first row with a hit
+    first = np.flatnonzero(hit[np.repeat(a, sizes), np.arange(d.shape[1])])
+    b = first[np.searchsorted(first, starts)] - starts  # first hit of that row, per polygon
+    return list(zip(least.tolist(), a.tolist(), b.tolist(), strict=True))
 
 
 def signed_area(ring: FloatArray) -> float:
     """Shoelace area of a (k, 2) ring in y-down pixels: positive = clockwise on screen."""
     x, y = ring[:, 0], ring[:, 1]
-    return float(0.5 * (np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    after = np.concatenate((ring[1:], ring[:1]))  # each vertex's successor
+    return float(0.5 * (np.dot(x, after[:, 1].copy()) - np.dot(y, after[:, 0].copy())))
 
 
 def hull_ring(path: IntPath) -> FloatArray:

@@ -21,6 +21,7 @@ polygons.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections.abc import Sequence
@@ -184,16 +185,13 @@ def outline_problem(points: FloatArray, segments: npt.NDArray[np.int32]) -> str 
     a, b = points[segments[:, 0]], points[segments[:, 1]]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     if len(segments) <= _PAIRWISE_MAX:
-        i, j = np.triu_indices(len(segments), 1)
-        meet = (
-            (hi[j, 0] >= lo[i, 0])
-            & (lo[j, 0] <= hi[i, 0])
-            & (hi[j, 1] >= lo[i, 1])
-            & (lo[j, 1] <= hi[i, 1])
-        )
+        i, j = _all_pairs(len(segments))
+        lo0, lo1, hi0, hi1 = lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]
+        meet = (hi0[j] >= lo0[i]) & (lo0[j] <= hi0[i]) & (hi1[j] >= lo1[i]) & (lo1[j] <= hi1[i])
         i, j = i[meet], j[meet]
-        si, sj = segments[i], segments[j]
-        shares = (sj == si[:, :1]).any(axis=1) | (sj == si[:, 1:]).any(axis=1)
+        s0, s1 = segments[:, 0], segments[:, 1]
+        si0, si1, sj0, sj1 = s0[i], s1[i], s0[j], s1[j]
+        shares = (sj0 == si0) | (sj1 == si0) | (sj0 == si1) | (sj1 == si1)
         i, j = i[~shares], j[~shares]
         return _crossing(a[j], b[j], a[i], b[i])
     for k in range(len(segments)):
@@ -211,6 +209,14 @@ def outline_problem(points: FloatArray, segments: npt.NDArray[np.int32]) -> str 
         if near.size and _crossing(a[near], b[near], a[k], b[k]):
             return "crosses or touches itself"
     return None
+
+
+@functools.lru_cache(maxsize=32)
+def _all_pairs(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Every pair i < j of ``range(n)`` (read-only: shared by all callers)."""
+    i, j = np.triu_indices(n, 1)
+    i.flags.writeable = j.flags.writeable = False
+    return i, j
 
 
 def _crossing(c: FloatArray, d: FloatArray, a: FloatArray, b: FloatArray) -> str | None:
@@ -236,6 +242,6 @@ def ring_segments(lengths: list[int]) -> npt.NDArray[np.int32]:
     start = 0
     for n in lengths:
         idx = np.arange(start, start + n)
-        pairs.append(np.stack([idx, np.roll(idx, -1)], axis=1))
+        pairs.append(np.stack([idx, np.concatenate((idx[1:], idx[:1]))], axis=1))
         start += n
     return np.concatenate(pairs).astype(np.int32)
