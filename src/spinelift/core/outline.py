@@ -234,7 +234,8 @@ def _chord_owners(
     if positions is None:
         return None
     # positions[0] == 0 and they increase: chord k owns the walk from positions[k] on
-    owner = np.repeat(np.arange(len(positions), dtype=np.int64), np.diff(positions, append=n))
+    runs = np.concatenate((positions[1:], [n])) - positions
+    owner = np.repeat(np.arange(len(positions), dtype=np.int64), runs)
     return np.concatenate((owner[n - start :], owner[: n - start]))
 
 

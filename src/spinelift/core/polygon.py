@@ -81,6 +81,8 @@ def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
     todo: Sequence[int] = range(len(points))
     kept = -1  # a slot whose drop is still queued right (only its collapse changed)
     while ring.count > 3:
+        # a move dearer than this would end the loop when its turn came: not queued
+        cap = math.inf if max_vertices and ring.count > max_vertices else cost_limit
         for i in todo:
             p, j = prv[i], nxt[i]
             xp, yp, xi, yi, xj, yj = x[p], y[p], x[i], y[i], x[j], y[j]
@@ -93,7 +95,8 @@ def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
                     chord = math.hypot(xj - xp, yj - yp)
                     if chord > 0 and cost * 2.0 / chord <= fill_depth:
                         cost = 0.0
-                push(heap, (cost, i, _DROP, drop_stamp[i]))
+                if cost <= cap:
+                    push(heap, (cost, i, _DROP, drop_stamp[i]))
             # collapse i -> j: the edges p -> i and q -> j, extended, meet ahead of both
             q = nxt[j]
             if p in (q, j):
@@ -110,7 +113,7 @@ def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
             mx, my = xi + t * dax, yi + t * day
             meets[i] = (mx, my)
             area = 0.5 * ((mx - xi) * (yj - yi) - (my - yi) * (xj - xi))
-            if area >= -_EPS:
+            if -_EPS <= area <= cap:
                 push(heap, (0.0 if area < 0.0 else area, i, _COLLAPSE, collapse_stamp[i]))
         todo = ()
         while heap:

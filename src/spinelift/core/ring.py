@@ -145,21 +145,8 @@ class Ring:
 
     # -- edits -----------------------------------------------------------------------
 
-    def _box(self, k: int, m: int) -> None:
-        """Recompute the bounding box of slot ``k``'s edge, which now ends at ``m``."""
-        x, y = self.x, self.y
-        a, b = x[k], x[m]
-        if a <= b:
-            self.x0[k], self.x1[k] = a, b
-        else:
-            self.x0[k], self.x1[k] = b, a
-        a, b = y[k], y[m]
-        if a <= b:
-            self.y0[k], self.y1[k] = a, b
-        else:
-            self.y0[k], self.y1[k] = b, a
-
     def _forget(self, dead: int) -> None:
+        """Take ``dead`` out of the live slots (and the grid)."""
         members, where = self._members, self._where
         last = members.pop()
         if last != dead:
@@ -173,23 +160,31 @@ class Ring:
 
     def unlink(self, dead: int) -> None:
         """Remove slot ``dead``: its neighbours now link straight to each other."""
+        x, y = self.x, self.y
         before, after = self.prv[dead], self.nxt[dead]
         self.nxt[before], self.prv[after] = after, before
         self._forget(dead)
-        self._box(before, after)
+        a, b, c, d = x[before], x[after], y[before], y[after]
+        self.x0[before], self.x1[before] = (a, b) if a <= b else (b, a)
+        self.y0[before], self.y1[before] = (c, d) if c <= d else (d, c)
         if self._grid:
             self._refile_edge(before)
 
-    def collapse(self, slot: int, x: float, y: float) -> None:
-        """Put ``slot`` at (x, y) and remove the slot after it: ``slot`` then links to
+    def collapse(self, slot: int, sx: float, sy: float) -> None:
+        """Put ``slot`` at (sx, sy) and remove the slot after it: ``slot`` then links to
         the one after that."""
+        x, y, x0, x1, y0, y1 = self.x, self.y, self.x0, self.x1, self.y0, self.y1
         before, dead = self.prv[slot], self.nxt[slot]
         after = self.nxt[dead]
-        self.x[slot], self.y[slot] = x, y
+        x[slot], y[slot] = sx, sy
         self.nxt[slot], self.prv[after] = after, slot
         self._forget(dead)
-        self._box(before, slot)
-        self._box(slot, after)
+        a, c = x[before], y[before]
+        x0[before], x1[before] = (a, sx) if a <= sx else (sx, a)
+        y0[before], y1[before] = (c, sy) if c <= sy else (sy, c)
+        b, d = x[after], y[after]
+        x0[slot], x1[slot] = (sx, b) if sx <= b else (b, sx)
+        y0[slot], y1[slot] = (sy, d) if sy <= d else (d, sy)
         if self._grid:
             self._refile_edge(before)
             self._refile_edge(slot)
@@ -230,10 +225,12 @@ class Ring:
         thi0 = (thi0 if thi0 >= qx else qx) + _MARGIN
         thi1 = (thi1 if thi1 >= qy else qy) + _MARGIN
         x0, x1, y0, y1 = self.x0, self.x1, self.y0, self.y1
-        for k in self._near(tlo0, tlo1, thi0, thi1):
+        corners = (p, i, n)
+        near = self._near(tlo0, tlo1, thi0, thi1) if self._grid else self._members
+        for k in near:
             if x1[k] < tlo0 or x0[k] > thi0 or y1[k] < tlo1 or y0[k] > thi1:
                 continue
-            if k in (p, i, n):
+            if k in corners:
                 continue
             vx, vy = x[k], y[k]
             if tlo0 <= vx <= thi0 and tlo1 <= vy <= thi1:
@@ -282,10 +279,12 @@ class Ring:
         hi0 = thi0 if thi0 >= whole[2] else whole[2]
         hi1 = thi1 if thi1 >= whole[3] else whole[3]
         x0, x1, y0, y1 = self.x0, self.x1, self.y0, self.y1
-        for k in self._near(lo0, lo1, hi0, hi1):
+        joined, ends = (i, j, p), (q, before)
+        near = self._near(lo0, lo1, hi0, hi1) if self._grid else self._members
+        for k in near:
             if x1[k] < lo0 or x0[k] > hi0 or y1[k] < lo1 or y0[k] > hi1:
                 continue
-            if k in (i, j, p):
+            if k in joined:
                 continue
             vx, vy = x[k], y[k]
             if k != q and tlo0 <= vx <= thi0 and tlo1 <= vy <= thi1:
@@ -296,7 +295,7 @@ class Ring:
                     s1 <= EPS and s2 <= EPS and s3 <= EPS
                 ):
                     return False
-            if k in (q, before):
+            if k in ends:
                 continue
             m = nxt[k]
             cx, dx, cy, dy = vx, x[m], vy, y[m]
