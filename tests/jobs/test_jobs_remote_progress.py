@@ -149,4 +149,5 @@ def test_delegated_jobs_send_signed_progress_that_the_web_app_accepts(
             return seen if seen.get("200", 0) >= 3 else None
 
         seen = wait_until(answers, timeout=20, every=0.2, what="3 accepted callbacks")
+        assert seen is not None
         assert set(seen) == {"200"}, seen  # no 401: every callback was signed right

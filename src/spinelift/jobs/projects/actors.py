@@ -24,7 +24,8 @@ from spinelift.jobs.projects.build_export import run_build_export
 from spinelift.jobs.projects.cleanup import add_recovery, run_cleanup
 from spinelift.jobs.projects.deps import HOLDER, JobDeps, current_deps, deps_from_settings
 from spinelift.jobs.projects.generate_mesh import run_generate_mesh
-from spinelift.jobs.projects.lease import JobLease, heartbeat_every
+from spinelift.jobs.projects.inline import export_inline, mesh_inline
+from spinelift.jobs.projects.lease import job_lease
 from spinelift.jobs.projects.messages import (
     ACTOR_BUILD_EXPORT,
     ACTOR_CLEANUP,
@@ -82,23 +83,28 @@ def declare_actors(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor[Any, Any
 
 
 def process_psd(job_id: str) -> None:
-    """Actor body: extract the upload's layers and queue a mesh job per layer."""
+    """Actor body: extract the upload's layers and queue a mesh job per layer, then
+    mesh them here too (as other workers take their messages; :mod:`.inline`)."""
     deps = current_deps()
-    with log_context(job_id=job_id), _lease(deps, job_id):
-        run_process_psd(deps, job_id)
+    with log_context(job_id=job_id), job_lease(deps, job_id):
+        mesh_jobs = run_process_psd(deps, job_id)
+    mesh_inline(deps, mesh_jobs)
 
 
 def generate_mesh(job_id: str) -> None:
-    """Actor body: mesh one layer and store a new mesh version."""
+    """Actor body: mesh one layer and store a new mesh version; the run's last layer
+    builds the export at once (its message finds it done)."""
     deps = current_deps()
-    with log_context(job_id=job_id), _lease(deps, job_id):
-        run_generate_mesh(deps, job_id)
+    with log_context(job_id=job_id), job_lease(deps, job_id):
+        export_id = run_generate_mesh(deps, job_id)
+    if export_id is not None:
+        export_inline(deps, export_id)
 
 
 def build_export(job_id: str) -> None:
     """Actor body: store the export of the project's current version, end the run."""
     deps = current_deps()
-    with log_context(job_id=job_id), _lease(deps, job_id):
+    with log_context(job_id=job_id), job_lease(deps, job_id):
         run_build_export(deps, job_id)
 
 
@@ -111,7 +117,3 @@ def notify_project(ref: int | str) -> None:
     """Actor body: tell the owner that the project finished (once per processing run).
     ``ref``: the Notification job's id (or, from older senders, the project's id)."""
     run_notify_project(current_deps(), ref)
-
-
-def _lease(deps: JobDeps, job_id: str) -> JobLease:
-    return JobLease(deps.db, job_id, every=heartbeat_every(deps.stale_after))

@@ -87,7 +87,7 @@ def current_version(uow: UnitOfWork, project_id: int, name: str) -> ExportVersio
     """The version of the project as stored now (``name``: the project's name)."""
     items = uow.layers.list_with_meshes(project_id)
     kept = exported_items(items)
-    jobs = uow.jobs.list_for_project(project_id, limit=10_000)
+    jobs = uow.jobs.list_for_project(project_id, limit=10_000, kind=JobKind.PROCESS_PSD)
     record = document_of(jobs) or {}
     width, height = canvas_of(jobs) or bounds_canvas(kept)
     origin = document_origin(record)

@@ -88,10 +88,11 @@ def _stored(deps: JobDeps, project_id: int, fingerprint: str) -> bool:
     return all(deps.blobs.exists(key) for key in keys)
 
 
-def after_run(deps: JobDeps, project_id: int, finished: RunEnd | None) -> None:
-    """After the commit: send the run's BuildExport job, or announce its end."""
+def after_run(deps: JobDeps, project_id: int, finished: RunEnd | None) -> str | None:
+    """After the commit: send the run's BuildExport job (its id is returned: the caller
+    may run it at once, see :mod:`spinelift.jobs.projects.inline`), or announce its end."""
     if finished is None:
-        return
+        return None
     if finished.send_export is not None:
         send_job(deps, finished.send_export, JobKind.BUILD_EXPORT.value)
     if finished.status is not None:
@@ -100,3 +101,4 @@ def after_run(deps: JobDeps, project_id: int, finished: RunEnd | None) -> None:
         )
     if finished.notify_id is not None:
         send(deps, ACTOR_NOTIFY_PROJECT, finished.notify_id)
+    return finished.send_export

@@ -55,15 +55,17 @@ PROGRESS_INTERVAL = 0.5
 """seconds between two progress events (and job-row writes) of one mesh job"""
 
 
-def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
+def run_generate_mesh(deps: JobDeps, job_id: str) -> str | None:
+    """Mesh the job's layer and store the mesh; the id of the BuildExport job this sent
+    (the run's last layer) or None."""
     with deps.db.unit(Actor.job(job_id)) as uow:
         job = queued_job(uow, job_id, "generate_mesh", "layer_id")
         if job is None or job.layer_id is None:
-            return
+            return None
         layer = uow.layers.get(job.layer_id)
         if layer is None:
             uow.jobs.fail(job_id, JobNotFoundError(f"layer {job.layer_id} is gone").body())
-            return
+            return None
         uow.jobs.claim(job_id, message="Meshing")
         attempts, layer_id, project_id = job.attempts, layer.id, layer.project_id
         uow.layers.set_status(layer_id, LayerStatus.PROCESSING)
@@ -72,7 +74,7 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
             tuned = dict(layer.parameters)
         defaults = dict(layer.project.parameters)
         stored = StoredLayer.of(layer)
-        jobs = uow.jobs.list_for_project(project_id, limit=10_000)
+        jobs = uow.jobs.list_for_project(project_id, limit=10_000, kind=JobKind.PROCESS_PSD)
         canvas = canvas_of(jobs) or (layer.x + layer.width, layer.y + layer.height)
     announce_layer(deps.events, project_id, layer_id, LayerStatus.PROCESSING, 0, "Meshing")
     try:
@@ -99,18 +101,18 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
         data = mesh_data(mesh, image, attachment)
     except MeshServiceDownError as exc:
         _wait_for_mesh_service(deps, job_id, attempts, exc)
-        return
+        return None
     except SpineLiftError as exc:
         fail_job(deps, job_id, JobKind.GENERATE_MESH.value, exc.body())
-        return
+        return None
     except Exception as exc:
         retry_or_fail(deps, job_id, JobKind.GENERATE_MESH.value, attempts, exc)
-        return
+        return None
     with deps.db.unit(Actor.job(job_id)) as uow:
         current = uow.jobs.require(job_id, lock=True)
         if current.status != JobStatus.PROCESSING.value or current.attempts != attempts:
             log.info("generate_mesh: superseded by another attempt")
-            return
+            return None
         mesh_row = uow.meshes.add_version(layer_id, data, settings.to_dict(), job_id=job_id)
         uow.jobs.complete(job_id, {"mesh_version": mesh_row.version})
         uow.layers.set_status(layer_id, LayerStatus.COMPLETED)
@@ -120,7 +122,7 @@ def run_generate_mesh(deps: JobDeps, job_id: str) -> None:
     announce_layer(
         deps.events, project_id, layer_id, LayerStatus.COMPLETED, 100, "Done", mesh=figures
     )
-    after_run(deps, project_id, finished)
+    return after_run(deps, project_id, finished)
 
 
 def _wait_for_mesh_service(
@@ -167,16 +169,18 @@ def _wait_for_mesh_service(
 
 
 class _MeshProgress:
-    """build_mesh's progress callback: at most one event and job-row write per interval."""
+    """build_mesh's progress callback: at most one event and job-row write per interval,
+    the first one interval after the start (a layer meshed sooner goes from "Meshing"
+    to done: its completion writes the row and announces it once)."""
 
     def __init__(self, deps: JobDeps, job_id: str, project_id: int, layer_id: int) -> None:
         self.deps, self.job_id = deps, job_id
         self.project_id, self.layer_id = project_id, layer_id
-        self.last = 0.0
+        self.last = time.monotonic()
 
     def __call__(self, percent: int, message: str) -> None:
         now = time.monotonic()
-        if now - self.last < PROGRESS_INTERVAL and percent < 100:
+        if now - self.last < PROGRESS_INTERVAL or percent >= 100:
             return
         self.last = now
         with self.deps.db.unit(Actor.job(self.job_id)) as uow:

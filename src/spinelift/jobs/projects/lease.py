@@ -16,6 +16,7 @@ import logging
 import threading
 from types import TracebackType
 
+from spinelift.jobs.projects.deps import JobDeps
 from spinelift.storage.db import Database
 from spinelift.storage.repositories import Actor
 
@@ -26,6 +27,11 @@ def heartbeat_every(stale_after: float) -> float:
     """Seconds between two heartbeats for a stale limit of ``stale_after`` seconds: five
     chances before the job looks lost, at most every 10 s, at least every 0.2 s."""
     return max(0.2, min(10.0, stale_after / 5))
+
+
+def job_lease(deps: JobDeps, job_id: str) -> JobLease:
+    """The lease of a job run with ``deps`` (heartbeats for its stale limit)."""
+    return JobLease(deps.db, job_id, every=heartbeat_every(deps.stale_after))
 
 
 class JobLease:

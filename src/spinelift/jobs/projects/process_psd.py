@@ -1,5 +1,6 @@
 """ProcessPsd: read an upload (within the document budget), store its layers, queue a
-GenerateMesh job per layer; the job then waits for its run (:mod:`.runs`)."""
+GenerateMesh job per layer; the job then waits for its run (:mod:`.runs`) while its
+worker meshes the layers too (:mod:`.inline`)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,13 @@ from spinelift.storage.repositories import Actor
 log = logging.getLogger(__name__)
 
 
-def run_process_psd(deps: JobDeps, job_id: str) -> None:
+def run_process_psd(deps: JobDeps, job_id: str) -> list[str]:
+    """Read the upload, store its layers, queue and send their GenerateMesh jobs; the ids
+    of the jobs sent (the actor meshes them in-line: :mod:`.inline`)."""
     with deps.db.unit(Actor.job(job_id)) as uow:
         job = queued_job(uow, job_id, "process_psd", "project_id")
         if job is None or job.project_id is None:
-            return
+            return []
         uow.jobs.claim(job_id, message="Reading the document")
         project_id, attempts = job.project_id, job.attempts
         upload_id = int(job.payload.get("upload_id", 0))
@@ -55,10 +58,10 @@ def run_process_psd(deps: JobDeps, job_id: str) -> None:
         )
     except SpineLiftError as exc:
         fail_job(deps, job_id, JobKind.PROCESS_PSD.value, exc.body())
-        return
+        return []
     except Exception as exc:
         retry_or_fail(deps, job_id, JobKind.PROCESS_PSD.value, attempts, exc)
-        return
+        return []
     result = {**document_record(document), "layers": len(document.layers)}
     del document  # the layers' pixels are stored: free them before the run goes on
     with deps.db.unit(Actor.job(job_id)) as uow:
@@ -67,3 +70,4 @@ def run_process_psd(deps: JobDeps, job_id: str) -> None:
     for mesh_job_id, layer_id in mesh_jobs:
         announce_layer(deps.events, project_id, layer_id, LayerStatus.PENDING, 0, "Queued")
         send(deps, ACTOR_GENERATE_MESH, mesh_job_id)
+    return [mesh_job_id for mesh_job_id, _ in mesh_jobs]

@@ -70,15 +70,19 @@ def note_layer_done(uow: UnitOfWork, mesh_job_id: str) -> None:
     parent = uow.jobs.get(mesh_job_id.rsplit("-layer-", 1)[0])
     if parent is None or not is_waiting_run(parent) or parent.project_id is None:
         return
-    layers = uow.layers.list_for_project(parent.project_id)
-    done = sum(layer.status in _DONE for layer in layers)
-    total = max(1, len(layers))
+    done, total = _layers_done(uow.layers.status_counts(parent.project_id))
+    total = max(1, total)
     parent.progress = 10 + (MESHING_SHARE - 10) * done // total
     parent.message = f"Meshed {done} of {total} layers"
     uow.session.flush()
 
 
 _DONE = (LayerStatus.COMPLETED.value, LayerStatus.FAILED.value)
+
+
+def _layers_done(counts: Mapping[str, int]) -> tuple[int, int]:
+    """(layers done: meshed or failed; all layers) of a project's status counts."""
+    return sum(counts.get(status, 0) for status in _DONE), sum(counts.values())
 
 
 def finish_project(
@@ -91,11 +95,12 @@ def finish_project(
     project = uow.projects.get_for_update(project_id)
     if project is None or project.status != ProjectStatus.PROCESSING.value:
         return None
-    layers = uow.layers.list_for_project(project_id)
-    if not layers or any(layer.status not in _DONE for layer in layers):
+    counts = uow.layers.status_counts(project_id)
+    done, total = _layers_done(counts)
+    if not total or done < total:
         return None
-    failed = sum(layer.status == LayerStatus.FAILED.value for layer in layers)
-    if failed == len(layers):
+    failed = counts.get(LayerStatus.FAILED.value, 0)
+    if failed == total:
         return fail_run(uow, project_id, f"all {failed} layers failed to mesh")
     version = current_version(uow, project_id, project.name)
     if stored(version.fingerprint):
@@ -138,8 +143,8 @@ def complete_run(uow: UnitOfWork, project_id: int, version: ExportVersion) -> Ru
     project = uow.projects.get_for_update(project_id)
     if project is None or project.status != ProjectStatus.PROCESSING.value:
         return None
-    layers = uow.layers.list_for_project(project_id)
-    if any(layer.status not in _DONE for layer in layers):
+    done, total = _layers_done(uow.layers.status_counts(project_id))
+    if done < total:
         return None  # a layer was queued again meanwhile: its end finishes the run
     if current_version(uow, project_id, project.name).fingerprint != version.fingerprint:
         return None
@@ -169,7 +174,9 @@ def fail_run(
 
 def _waiting_runs(uow: UnitOfWork, project_id: int) -> list[Job]:
     return [
-        job for job in uow.jobs.list_for_project(project_id, limit=10_000) if is_waiting_run(job)
+        job
+        for job in uow.jobs.list_for_project(project_id, limit=10_000, kind=JobKind.PROCESS_PSD)
+        if is_waiting_run(job)
     ]
 
 

@@ -14,7 +14,7 @@ Heartbeats and progress are not status changes and are not audited. Rows are rea
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -242,10 +242,25 @@ class JobRepository(Repository):
         )
         return list(self.session.scalars(query))
 
-    def list_for_project(self, project_id: int, *, limit: int = 100) -> list[Job]:
-        """Newest first."""
-        query = select(Job).where(Job.project_id == project_id).order_by(Job.id.desc()).limit(limit)
-        return list(self.session.scalars(query))
+    def queued_among(self, job_ids: Iterable[str]) -> set[str]:
+        """Which of ``job_ids`` are queued (read in chunks of 500 ids)."""
+        ids, found = list(job_ids), set[str]()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            query = select(Job.job_id).where(
+                Job.job_id.in_(chunk), Job.status == JobStatus.QUEUED.value
+            )
+            found.update(self.session.scalars(query))
+        return found
+
+    def list_for_project(
+        self, project_id: int, *, limit: int = 100, kind: JobKind | None = None
+    ) -> list[Job]:
+        """Newest first (``kind``: only the jobs of that kind)."""
+        query = select(Job).where(Job.project_id == project_id)
+        if kind is not None:
+            query = query.where(Job.kind == JobKind(kind).value)
+        return list(self.session.scalars(query.order_by(Job.id.desc()).limit(limit)))
 
 
 _VERBS = {

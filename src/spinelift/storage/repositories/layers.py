@@ -88,6 +88,16 @@ class LayerRepository(Repository):
         query = select(Layer).where(Layer.project_id == project_id).order_by(Layer.position)
         return list(self.session.scalars(query))
 
+    def status_counts(self, project_id: int) -> dict[str, int]:
+        """How many of the project's layers are in each status (one aggregate query;
+        statuses no layer is in are left out)."""
+        query = (
+            select(Layer.status, func.count())
+            .where(Layer.project_id == project_id)
+            .group_by(Layer.status)
+        )
+        return {str(status): int(count) for status, count in self.session.execute(query)}
+
     def list_with_meshes(self, project_id: int) -> list[LayerWithMesh]:
         """Every layer of the project in order, each with its latest mesh (one query)."""
         latest = (
