@@ -144,9 +144,7 @@ def _apply(
     prv, nxt = ring.prv, ring.nxt
     p, n = prv[i], nxt[i]
     pp = prv[p]
-    if move == _DROP:
-        if ring.cross(p, i, n) > _EPS:
-            return ()
+    if move == _DROP:  # still reflex or straight: its window is as when it was queued
         if not ring.drop_is_clear(pp, p, i, n):
             return ()
         ring.unlink(i)

@@ -19,6 +19,10 @@ keeps the simplifier's output identical whatever the grid looks like.
 
 Scalar geometry runs on Python floats: numpy is slow on single numbers and on the
 handful of candidates a query finds.
+
+Size: over 300 lines, on purpose: the two clearance tests are the simplifier's inner
+loop, written out per kind of move for speed, and they rely on the grid and the edits
+kept beside them.
 """
 
 from __future__ import annotations
@@ -201,11 +205,6 @@ class Ring:
 
     # -- clearance tests -------------------------------------------------------------
 
-    def cross(self, a: int, b: int, c: int) -> float:
-        """Twice the signed area of triangle (a, b, c), by slot."""
-        x, y = self.x, self.y
-        return (x[b] - x[a]) * (y[c] - y[a]) - (y[b] - y[a]) * (x[c] - x[a])
-
     def drop_is_clear(self, before: int, p: int, i: int, n: int) -> bool:
         """May ``i`` (between ``p`` and ``n``; ``before`` precedes ``p``) be dropped?
 
@@ -219,7 +218,7 @@ class Ring:
         lo0, hi0 = (px, rx) if px <= rx else (rx, px)
         lo1, hi1 = (py, ry) if py <= ry else (ry, py)
         tlo0, thi0, tlo1, thi1 = lo0, hi0, lo1, hi1
-        lo0, lo1, hi0, hi1 = lo0 - _MARGIN, lo1 - _MARGIN, hi0 + _MARGIN, hi1 + _MARGIN
+        segment = (lo0 - _MARGIN, lo1 - _MARGIN, hi0 + _MARGIN, hi1 + _MARGIN)
         tlo0 = (tlo0 if tlo0 <= qx else qx) - _MARGIN
         tlo1 = (tlo1 if tlo1 <= qy else qy) - _MARGIN
         thi0 = (thi0 if thi0 >= qx else qx) + _MARGIN
@@ -241,20 +240,10 @@ class Ring:
                     s1 <= EPS and s2 <= EPS and s3 <= EPS
                 ):
                     return False
-            if k == before:
-                continue
-            m = nxt[k]
-            cx, dx, cy, dy = vx, x[m], vy, y[m]
-            if (cx < lo0 and dx < lo0) or (cx > hi0 and dx > hi0):
-                continue
-            if (cy < lo1 and dy < lo1) or (cy > hi1 and dy > hi1):
-                continue
-            d1 = (dx - cx) * (py - cy) - (dy - cy) * (px - cx)
-            d2 = (dx - cx) * (ry - cy) - (dy - cy) * (rx - cx)
-            d3 = (rx - px) * (cy - py) - (ry - py) * (cx - px)
-            d4 = (rx - px) * (dy - py) - (ry - py) * (dx - px)
-            if d1 * d2 <= EPS and d3 * d4 <= EPS:
-                return False
+            if k != before:
+                m = nxt[k]
+                if _crosses(vx, vy, x[m], y[m], px, py, rx, ry, segment):
+                    return False
         return True
 
     def collapse_is_clear(
@@ -298,7 +287,7 @@ class Ring:
             if k in ends:
                 continue
             m = nxt[k]
-            cx, dx, cy, dy = vx, x[m], vy, y[m]
+            cx, cy, dx, dy = vx, vy, x[m], y[m]
             if _crosses(cx, cy, dx, dy, ax, ay, mx, my, a) or _crosses(
                 cx, cy, dx, dy, mx, my, bx, by, b
             ):
