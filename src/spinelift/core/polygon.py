@@ -104,7 +104,7 @@ def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
             dax, day = xi - xp, yi - yp
             dbx, dby = xj - x[q], yj - y[q]
             denom = dax * dby - day * dbx
-            if abs(denom) < _EPS:
+            if -_EPS < denom < _EPS:  # abs(denom) < _EPS
                 continue
             ex, ey = xj - xi, yj - yi
             t = (ex * dby - ey * dbx) / denom
@@ -155,7 +155,10 @@ def _apply(
         w, h = limits.bounds
         if not (-_EPS <= mx <= w + _EPS and -_EPS <= my <= h + _EPS):
             return ()
-        mx, my = min(max(mx, 0.0), w), min(max(my, 0.0), h)
+        mx = 0.0 if mx < 0.0 else mx  # min(max(mx, 0.0), w), without the calls
+        mx = w if w < mx else mx
+        my = 0.0 if my < 0.0 else my
+        my = h if h < my else my
     q = nxt[n]
     if not ring.collapse_is_clear(pp, p, i, n, q, mx, my):
         return ()

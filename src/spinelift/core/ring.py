@@ -57,18 +57,19 @@ class Ring:
 
     def __init__(self, points: FloatArray) -> None:
         n = len(points)
-        x: list[float] = points[:, 0].astype(float).tolist()
-        y: list[float] = points[:, 1].astype(float).tolist()
+        xs, ys = points[:, 0].astype(float), points[:, 1].astype(float)
+        x: list[float] = xs.tolist()
+        y: list[float] = ys.tolist()
         self.x, self.y = x, y
         self.nxt = [*range(1, n), 0]
         self.prv = [n - 1, *range(n - 1)]
         self.alive = [True] * n
         self.count = n
-        xn, yn = x[1:] + x[:1], y[1:] + y[:1]
-        self.x0 = list(map(min, x, xn))
-        self.x1 = list(map(max, x, xn))
-        self.y0 = list(map(min, y, yn))
-        self.y1 = list(map(max, y, yn))
+        xn, yn = np.concatenate((xs[1:], xs[:1])), np.concatenate((ys[1:], ys[:1]))
+        self.x0: list[float] = np.minimum(xs, xn).tolist()
+        self.x1: list[float] = np.maximum(xs, xn).tolist()
+        self.y0: list[float] = np.minimum(ys, yn).tolist()
+        self.y1: list[float] = np.maximum(ys, yn).tolist()
         self._members = list(range(n))
         self._where = list(range(n))
         self._grid = n >= GRID_MIN
@@ -258,15 +259,26 @@ class Ring:
         x, y, nxt = self.x, self.y, self.nxt
         ax, ay, bx, by = x[p], y[p], x[q], y[q]
         px, py, rx, ry = x[i], y[i], x[j], y[j]
-        tri = _box3(px, py, mx, my, rx, ry)
-        tlo0, tlo1, thi0, thi1 = tri
-        a = _box3(ax, ay, mx, my, mx, my)
-        b = _box3(mx, my, bx, by, bx, by)
-        whole = _box3(ax, ay, bx, by, mx, my)
-        lo0 = tlo0 if tlo0 <= whole[0] else whole[0]
-        lo1 = tlo1 if tlo1 <= whole[1] else whole[1]
-        hi0 = thi0 if thi0 >= whole[2] else whole[2]
-        hi1 = thi1 if thi1 >= whole[3] else whole[3]
+        # boxes: each new edge's, the triangle's (i, m, j), and the whole move's
+        ax0, ax1 = (ax, mx) if ax <= mx else (mx, ax)
+        ay0, ay1 = (ay, my) if ay <= my else (my, ay)
+        bx0, bx1 = (mx, bx) if mx <= bx else (bx, mx)
+        by0, by1 = (my, by) if my <= by else (by, my)
+        a = (ax0 - _MARGIN, ay0 - _MARGIN, ax1 + _MARGIN, ay1 + _MARGIN)
+        b = (bx0 - _MARGIN, by0 - _MARGIN, bx1 + _MARGIN, by1 + _MARGIN)
+        tlo0, thi0 = (px, rx) if px <= rx else (rx, px)
+        tlo1, thi1 = (py, ry) if py <= ry else (ry, py)
+        tlo0, thi0 = (tlo0 if tlo0 <= mx else mx), (thi0 if thi0 >= mx else mx)
+        tlo1, thi1 = (tlo1 if tlo1 <= my else my), (thi1 if thi1 >= my else my)
+        lo0 = tlo0 if tlo0 <= ax0 else ax0
+        lo0 = (lo0 if lo0 <= bx0 else bx0) - _MARGIN
+        lo1 = tlo1 if tlo1 <= ay0 else ay0
+        lo1 = (lo1 if lo1 <= by0 else by0) - _MARGIN
+        hi0 = thi0 if thi0 >= ax1 else ax1
+        hi0 = (hi0 if hi0 >= bx1 else bx1) + _MARGIN
+        hi1 = thi1 if thi1 >= ay1 else ay1
+        hi1 = (hi1 if hi1 >= by1 else by1) + _MARGIN
+        tlo0, tlo1, thi0, thi1 = tlo0 - _MARGIN, tlo1 - _MARGIN, thi0 + _MARGIN, thi1 + _MARGIN
         x0, x1, y0, y1 = self.x0, self.x1, self.y0, self.y1
         joined, ends = (i, j, p), (q, before)
         near = self._near(lo0, lo1, hi0, hi1) if self._grid else self._members
@@ -293,18 +305,6 @@ class Ring:
             ):
                 return False
         return True
-
-
-def _box3(
-    ax: float, ay: float, bx: float, by: float, cx: float, cy: float
-) -> tuple[float, float, float, float]:
-    """The bounding box of three points widened by ``_MARGIN``: (lo0, lo1, hi0, hi1)."""
-    return (
-        min(ax, bx, cx) - _MARGIN,
-        min(ay, by, cy) - _MARGIN,
-        max(ax, bx, cx) + _MARGIN,
-        max(ay, by, cy) + _MARGIN,
-    )
 
 
 def _crosses(
