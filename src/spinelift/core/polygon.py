@@ -91,16 +91,15 @@ def simplify_ring(points: FloatArray, limits: SimplifyLimits) -> FloatArray:
             if turn <= _EPS and i != kept:
                 cost = -0.5 * turn
                 cost = 0.0 if cost < 0.0 else cost
-                if cost > 0 and fill_depth > 0:
+                if fill_depth > 0 and cost > 0:
                     chord = math.hypot(xj - xp, yj - yp)
                     if chord > 0 and cost * 2.0 / chord <= fill_depth:
                         cost = 0.0
                 if cost <= cap:
                     push(heap, (cost, i, _DROP, drop_stamp[i]))
             # collapse i -> j: the edges p -> i and q -> j, extended, meet ahead of both
+            # (p, i, j, q are four slots: the ring has more than 3)
             q = nxt[j]
-            if p in (q, j):
-                continue
             dax, day = xi - xp, yi - yp
             dbx, dby = xj - x[q], yj - y[q]
             denom = dax * dby - day * dbx
