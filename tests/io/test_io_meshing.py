@@ -46,7 +46,21 @@ def _jobs() -> list[MeshJob]:
     return jobs
 
 
-@pytest.mark.usefixtures("always_share")
+@pytest.fixture(params=["fork", "forkserver"])
+def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Workers forked (they read the jobs from the memory the fork copied) or started
+    afresh (the jobs' pixels are sent to them)."""
+    import multiprocessing
+
+    method: str = request.param
+    min_pixels = 0
+    monkeypatch.setattr(
+        meshing, "process_context", lambda: (multiprocessing.get_context(method), min_pixels)
+    )
+    return method
+
+
+@pytest.mark.usefixtures("always_share", "start_method")
 def test_shared_out_meshes_equal_one_process_meshes_in_job_order() -> None:
     jobs = _jobs()
     alone = mesh_all(jobs, max_dimension=4096, workers=1)
@@ -65,6 +79,7 @@ def test_shared_out_meshes_equal_one_process_meshes_in_job_order() -> None:
         assert np.array_equal(a.mesh.triangles, b.mesh.triangles)
     assert [d for d, _, _ in seen] == list(range(1, len(jobs) + 1))
     assert sorted(n for _, _, n in seen) == sorted(j.name for j in jobs)
+    assert meshing._INHERITED == {}  # nothing kept once the call returns
 
 
 @pytest.fixture(scope="module")

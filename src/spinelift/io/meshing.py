@@ -18,6 +18,7 @@ first, this process the smallest from the other end, until they meet.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import sys
@@ -158,17 +159,41 @@ def _mesh_shared(
         if progress is not None:
             progress(done, total, jobs[i].name)
 
-    with ProcessPoolExecutor(max_workers=count - 1, mp_context=context) as pool:
-        futures: list[tuple[int, Future[MeshOutcome]]] = [
-            (i, pool.submit(run_job, jobs[i], max_dimension)) for i in order
-        ]
-        if meanwhile is not None:
-            meanwhile()
-        taken = len(futures)
-        while taken > 0 and futures[taken - 1][1].cancel():
-            taken -= 1
-            i = futures[taken][0]
-            finished(i, run_job(jobs[i], max_dimension))
-        for i, future in futures[:taken]:
-            finished(i, future.result())
+    forked = context.get_start_method() == "fork"
+    key = next(_KEYS)
+    if forked:  # the workers are forked from this process: they find the jobs in memory
+        _INHERITED[key] = jobs
+    try:
+        with ProcessPoolExecutor(max_workers=count - 1, mp_context=context) as pool:
+            futures: list[tuple[int, Future[MeshOutcome]]] = [
+                (
+                    i,
+                    pool.submit(_run_inherited, key, i, max_dimension)
+                    if forked
+                    else pool.submit(run_job, jobs[i], max_dimension),
+                )
+                for i in order
+            ]
+            if meanwhile is not None:
+                meanwhile()
+            taken = len(futures)
+            while taken > 0 and futures[taken - 1][1].cancel():
+                taken -= 1
+                i = futures[taken][0]
+                finished(i, run_job(jobs[i], max_dimension))
+            for i, future in futures[:taken]:
+                finished(i, future.result())
+    finally:
+        _INHERITED.pop(key, None)
     return [r for r in results if r is not None]
+
+
+_INHERITED: dict[int, Sequence[MeshJob]] = {}
+"""Jobs by call, for forked workers: a fork copies them, so only their index is sent
+(pickling a document's pixels through a pipe cost the calling process ~10 ms per 8 MB)."""
+_KEYS = itertools.count()
+
+
+def _run_inherited(key: int, index: int, max_dimension: int) -> MeshOutcome:
+    """In a forked worker: run job ``index`` of call ``key``, from the memory the fork copied."""
+    return run_job(_INHERITED[key][index], max_dimension)
