@@ -87,11 +87,14 @@ def mesh_jobs(db: Path, project_id: int) -> list[tuple[str, str, int]]:
         ).fetchall()
 
 
-def breakdown(db: Path, project_id: int, started_wall: float) -> str:
-    """Where the time went: the document job, the mesh jobs' span, their run time."""
+def breakdown(db: Path, project_id: int, started_wall: float, workers: int) -> str:
+    """Where the time went, from the job rows: the upload's hand-off to its document job,
+    the document read and stored, the mesh jobs' span, their summed run time and the
+    time per job that is no job's run (``workers`` x span - runs, per job: hand-offs,
+    idle polls), the export's hand-off and run, and when the run completed."""
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
-            "SELECT kind, enqueued_at, started_at, finished_at FROM jobs WHERE project_id = ?",
+            "SELECT kind, started_at, finished_at FROM jobs WHERE project_id = ?",
             (project_id,),
         ).fetchall()
 
@@ -103,19 +106,41 @@ def breakdown(db: Path, project_id: int, started_wall: float) -> str:
         moment = datetime.fromisoformat(str(text))
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
-    psd = [r for r in rows if r[0] != "generate_mesh" and r[0] != "notification"]
-    mesh = [r for r in rows if r[0] == "generate_mesh"]
-    if not psd or not mesh:
+    kinds: dict[str, list[tuple[float, float]]] = {}
+    for kind, start, end in rows:
+        kinds.setdefault(kind, []).append((t(start), t(end)))
+    psd, mesh = kinds.get("process_psd", []), kinds.get("generate_mesh", [])
+    export = kinds.get("build_export", [])
+    if not psd or not mesh or not export:
         return "no breakdown"
-    _, p_start, p_end = (t(v) for v in psd[0][1:])
-    m_start = min(t(r[2]) for r in mesh)
-    m_end = max(t(r[3]) for r in mesh)
-    run = sum(t(r[3]) - t(r[2]) for r in mesh)
+    p_start, p_end = psd[0]
+    m_start, m_end = min(r[0] for r in mesh), max(r[1] for r in mesh)
+    e_start, e_end = min(r[0] for r in export), max(r[1] for r in export)
+    span, run = m_end - m_start, sum(end - start for start, end in mesh)
+    gap = (workers * span - run) / len(mesh)
     return (
-        f"upload->psd job start {p_start - started_wall:.2f} s, psd job {p_end - p_start:.2f} s, "
-        f"first mesh start +{m_start - p_end:.2f} s, mesh span {m_end - m_start:.2f} s "
-        f"(sum of {len(mesh)} mesh runs {run:.2f} s)"
+        f"hand-off {p_start - started_wall:.2f} s, document {m_start - p_start:.2f} s, "
+        f"{len(mesh)} mesh jobs: span {span:.2f} s, runs {run:.2f} s "
+        f"(mean {run / len(mesh) * 1000:.0f} ms), not in a run {gap * 1000:.0f} ms/job; "
+        f"export hand-off {e_start - m_end:.2f} s, run {e_end - e_start:.2f} s, "
+        f"run completed at {p_end - started_wall:.2f} s"
     )
+
+
+def cpu_seconds(serve: subprocess.Popen[bytes]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the web app, the workers and Redis."""
+    used = {"app": 0.0, "workers": 0.0, "redis": 0.0}
+    root = psutil.Process(serve.pid)
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+            name = "app" if process.pid == root.pid else "workers"
+            if process.name().startswith("redis-server"):
+                name = "redis"
+        except psutil.Error:
+            continue
+        used[name] += times.user + times.system
+    return used
 
 
 def worker_forks(serve: subprocess.Popen[bytes]) -> list[psutil.Process]:
@@ -133,14 +158,20 @@ def recovery_run(
     client: httpx.Client, serve: subprocess.Popen[bytes], db: Path, psd: bytes
 ) -> dict[str, float]:
     project_id, _ = upload(client, psd)
-    running = wait(
-        lambda: [j for j in mesh_jobs(db, project_id) if j[1] == "processing"],
-        60,
-        "a mesh job processing",
-        every=0.005,
-    )
     forks = worker_forks(serve)
-    # the fork running a job: kill one worker process (any: each runs one job at a time)
+
+    # every worker process busy with a mesh job (each runs one at a time; the one that
+    # read the document meshes in-line): any one of them is killed in the middle of one
+    def all_busy() -> list[tuple[str, str, int]]:
+        running = [j for j in mesh_jobs(db, project_id) if j[1] == "processing"]
+        return running if len(running) >= len(forks) else []
+
+    running = wait(
+        all_busy,
+        60,
+        f"{len(forks)} mesh jobs processing at once",
+        every=0.002,
+    )
     victim = forks[0]
     before = {job_id: attempts for job_id, _, attempts in mesh_jobs(db, project_id)}
     victim.kill()
@@ -226,16 +257,23 @@ def main(argv: list[str] | None = None) -> int:
                 wait(lambda: _healthy(client), 120, "serve healthy", every=0.1)
                 wait(lambda: len(worker_forks(serve)) >= 1, 120, "workers booted", every=0.1)
                 sign_in(client)
-                upload(client, psd)  # warm-up: imports, caches
+                warm, _ = upload(client, psd)  # warm-up: imports, caches
+                wait(lambda: all_meshed(client, warm), 300, "warm-up meshed", every=0.05)
                 times = []
                 db = Path(tmp) / "data" / "spinelift.db"
+                workers = args.workers if args.workers is not None else min(os.cpu_count() or 1, 4)
                 for _ in range(args.runs):
-                    wall = time.time()
+                    wall, cpu = time.time(), cpu_seconds(serve)
                     project_id, started = upload(client, psd)
                     wait(lambda p=project_id: all_meshed(client, p), 300, "all meshed", every=0.01)
                     times.append(time.perf_counter() - started)
                     if args.breakdown:
-                        print(f"  {times[-1]:.2f} s: {breakdown(db, project_id, wall)}")
+                        used = {k: v - cpu[k] for k, v in cpu_seconds(serve).items()}
+                        print(
+                            f"  {times[-1]:.2f} s (load {os.getloadavg()[0]:.1f}): "
+                            f"{breakdown(db, project_id, wall, workers)}; CPU s: "
+                            + ", ".join(f"{k} {v:.2f}" for k, v in used.items())
+                        )
                 cpus = os.cpu_count()
                 print(
                     f"machine: {cpus} CPUs; serve defaults (workers: {args.workers or 'default'})"

@@ -37,9 +37,10 @@ from spinelift.storage.repositories import Actor, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-INLINE_BUDGET = 60.0
-"""seconds a ProcessPsd worker meshes its run's layers in-line; the layers left after
-that are meshed by their messages"""
+INLINE_BUDGET = 20.0
+"""seconds a ProcessPsd worker goes on taking its run's layers in-line (less than a
+stopping worker's 30 s of grace); the layers left after that are meshed by their
+messages"""
 RETRY_DELAY = 0.2
 """seconds before the message of a job that crashed in-line is delivered again (the
 actors' first retry backoff)"""
@@ -59,8 +60,12 @@ def mesh_inline(deps: JobDeps, mesh_job_ids: Sequence[str]) -> None:
         if time.monotonic() > deadline:
             log.info("in-line meshing stopped: the rest goes by message")
             break
-        with deps.db.session(readonly=True) as session:
-            queued = UnitOfWork(session, Actor.system("inline")).jobs.queued_among(left)
+        try:
+            with deps.db.session(readonly=True) as session:
+                queued = UnitOfWork(session, Actor.system("inline")).jobs.queued_among(left)
+        except Exception as exc:  # the messages mesh what is left
+            log.warning("in-line meshing stopped", extra={"error": str(exc)})
+            break
         left = [job_id for job_id in left if job_id in queued]
         if left:
             job_id = left.pop()
