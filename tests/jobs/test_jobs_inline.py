@@ -7,6 +7,7 @@ acknowledged. StubBroker, real Redis (events), SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import uuid
 from typing import Any
@@ -95,9 +96,10 @@ def test_the_document_job_meshes_its_layers_and_their_messages_find_them_done(
 
 
 def test_a_worker_taking_the_messages_meanwhile_meshes_no_layer_twice(
-    project_setup: Setup,
+    project_setup: Setup, caplog: pytest.LogCaptureFixture
 ) -> None:
     s = project_setup
+    caplog.set_level(logging.INFO)
     owner, project_id, job_id = _start(s)
     worker = dramatiq.Worker(s.broker, worker_threads=1, worker_timeout=10)
     worker.start()
@@ -113,6 +115,8 @@ def test_a_worker_taking_the_messages_meanwhile_meshes_no_layer_twice(
     assert all((j.status, j.attempts) == ("completed", 1) for j in jobs)
     with s.db.session(readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(Notification)) == 1
+    # a job reached by both found claimed finds nothing to do: no error, no retry
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_a_layer_that_crashes_in_line_is_meshed_again_by_its_message(

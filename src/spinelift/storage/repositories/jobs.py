@@ -82,8 +82,11 @@ class JobRepository(Repository):
         self.audit("job.create", job, None, {"kind": job.kind, **snapshot(job, _AUDITED)})
         return job, True
 
-    def get(self, job_id: str) -> Job | None:
+    def get(self, job_id: str, *, lock: bool = False) -> Job | None:
+        """The job or None (locked ``FOR UPDATE`` when asked)."""
         query = select(Job).where(Job.job_id == job_id).execution_options(populate_existing=True)
+        if lock:
+            query = query.with_for_update()
         return self.session.scalars(query).one_or_none()
 
     def require(self, job_id: str, *, lock: bool = False) -> Job:
