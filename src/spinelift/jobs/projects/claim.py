@@ -21,9 +21,10 @@ log = logging.getLogger(__name__)
 
 def queued_job(uow: UnitOfWork, job_id: str, kind: str, needs: str) -> Job | None:
     """The row of ``job_id`` if it is queued and its ``needs`` field (``"project_id"``,
-    ``"layer_id"``) is set; else ``None`` (logged as "``kind``: nothing to do")."""
+    ``"layer_id"``) is set; else ``None`` (logged as "``kind``: nothing to do", at debug
+    level: the message of a layer meshed in-line finds it done on every upload)."""
     job = uow.jobs.get(job_id, lock=True)
     if job is None or job.status != JobStatus.QUEUED.value or getattr(job, needs) is None:
-        log.info("%s: nothing to do", kind, extra={"status": job and job.status})
+        log.debug("%s: nothing to do", kind, extra={"status": job and job.status})
         return None
     return job
