@@ -37,8 +37,6 @@ CONVERT_IMPORTS = (
     "spinelift.io.psd.reader",
     "spinelift.io.png_document",
     "spinelift.core.pipeline",
-    "rich.console",
-    "rich.table",
 )
 
 
