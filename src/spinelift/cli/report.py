@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +51,9 @@ def print_error(code: str, message: str) -> None:
     print(error_line(code, message), file=sys.stderr, flush=True)
 
 
-def text_table(header: tuple[str, ...], rows: list[tuple[str, ...]], *, left: int = 0) -> list[str]:
+def text_table(
+    header: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, left: int = 0
+) -> list[str]:
     """Lines of a plain table: the header, a rule, then the rows; the first ``left``
     columns aligned left, the others right (numbers)."""
     widths = [max([len(h), *(len(r[k]) for r in rows)]) for k, h in enumerate(header)]
