@@ -1,10 +1,12 @@
 """``spinelift rig`` output in the official spine-core 4.2 runtime (Node, ``rig_play.mjs``).
 
-* our setup-pose bone transforms are spine-core's (every bone of every corpus rig);
+* our unconstrained setup-pose bone transforms are spine-core's (every bone of every corpus
+  rig; with constraints: ``tests/spine/test_constraints_runtime.py``);
 * every rigged corpus character (``../shared/corpus/rigs``) loads and plays every animation
   at 10 fps with finite world vertices;
 * every texel of a rebound attachment lands where the original drew it in the setup pose
-  (max distance over the new mesh's vertices, by uv, through the runtime's own vertices).
+  (max distance over the new mesh's vertices, by uv, through the runtime's own vertices),
+  IK and transform constraints included.
 """
 
 from __future__ import annotations
@@ -54,9 +56,11 @@ def play(
 
 
 def constrained_bones(document: dict[str, Any]) -> set[str]:
-    """Bones a constraint may move in the setup pose, and everything under them."""
+    """Bones a path or physics constraint may move in the setup pose (SpineLift binds in
+    the pose without them), and everything under them; IK and transform constraints are
+    applied to the bind pose (``tests/spine/test_constraints_runtime.py``)."""
     moved: set[str] = set()
-    for kind in ("ik", "transform", "path", "physics"):
+    for kind in ("path", "physics"):
         for constraint in document.get(kind) or []:
             moved.update(constraint.get("bones") or [])
             if kind == "physics":
@@ -122,6 +126,37 @@ def test_sample_skeleton_texels_stay_in_place_and_animations_play(tmp_path: Path
     # the flag's deform key, re-expressed for its weighted mesh, moves the same texels
     keyed = play(out, original, pose=("wave", 0.5))
     assert keyed["setup"]["default/flag/flag"] < 1e-3
+
+
+def test_texels_stay_in_place_where_ik_and_transform_constraints_move_the_bones(
+    tmp_path: Path,
+) -> None:
+    original = arm_skeleton()
+    original["bones"].append({"name": "grip", "parent": "root", "x": 120, "y": 110})
+    original["ik"] = [{"name": "reach", "bones": ["upper", "lower"], "target": "grip"}]
+    original["transform"] = [
+        {
+            "name": "spin",
+            "order": 1,
+            "bones": ["knob"],
+            "target": "grip",
+            "rotation": 40,
+            "mixX": 0.5,
+            "mixScaleX": 0.3,
+            "mixShearY": 0,
+        }
+    ]
+    images = write_images(tmp_path / "images")
+    source = tmp_path / "arm.json"
+    source.write_text(json.dumps(original), encoding="utf-8")
+    result = rig_skeleton(original, FolderImages(images), RigOptions())
+    arm = next(a for a in result.attachments if a.label == "default/arm/arm")
+    assert {"upper", "knob"} <= set(arm.bones)  # knob: moved by the transform constraint
+    out = tmp_path / "rigged.json"
+    out.write_text(json.dumps(result.document), encoding="utf-8")
+    report = play(out, source)
+    assert report["setup"] and max(report["setup"].values()) < 1e-3
+    assert all(figures["nonFinite"] == 0 for figures in report["animations"].values())
 
 
 @pytest.mark.corpus

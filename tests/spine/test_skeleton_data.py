@@ -46,10 +46,10 @@ def test_world_transforms_chain_rotations_and_translations() -> None:
     np.testing.assert_allclose(upper[:, 2], [0, 0])
     np.testing.assert_allclose(lower[:, 2], [100 * math.cos(angle), 100 * math.sin(angle)])
     total = math.radians(-10)
-    np.testing.assert_allclose(
+    np.testing.assert_allclose(  # 1e-7: spine-core's π is 3.1415927 (and ours with it)
         lower[:, :2],
         [[math.cos(total), -math.sin(total)], [math.sin(total), math.cos(total)]],
-        atol=1e-12,
+        atol=1e-7,
     )
     segments = bone_segments(read_skeleton(arm_skeleton()).bones, world)
     np.testing.assert_allclose(

@@ -118,7 +118,7 @@ def rig_skeleton(
         from spinelift.core.pipeline import build_mesh
 
         build = build_mesh
-    world = world_transforms(data.bones)
+    world = world_transforms(data.bones, data.constraints)
     segments = bone_segments(data.bones, world)
     parents = bone_parents(data.bones)
     det = world[:, 0, 0] * world[:, 1, 1] - world[:, 0, 1] * world[:, 1, 0]

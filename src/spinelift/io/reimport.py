@@ -59,7 +59,7 @@ def reimport(
     ``output/NAME.json`` and ``output/images/PATH.png`` (see the module docstring)."""
     data = read_skeleton(copy.deepcopy(skeleton))
     doc = data.document
-    world = world_transforms(data.bones)
+    world = world_transforms(data.bones, data.constraints)
     ox, oy = origin_point(document, origin)
     refs = list(data.attachments())
     images: dict[str, np.ndarray] = {}

@@ -1,95 +1,120 @@
 """Bones in the setup pose: world matrices and segments, as spine-core computes them (PURE).
 
-:func:`world_transforms` follows spine-core 4.2 ``Bone.updateWorldTransformWith`` for
-every inherit mode (skeleton at 0, 0, scale 1; constraints are not applied: this is the
-pose the bones are bound in); :func:`bone_segments` gives each bone's segment from its
-start along its local x axis for ``length``; :func:`bone_parents` the parent indices.
+:func:`world_transforms` is spine-core 4.2 ``skeleton.setToSetupPose();
+skeleton.updateWorldTransform(Physics.none)`` (skeleton at 0, 0, scale 1): bones and
+constraints are updated in the order of ``Skeleton.updateCache`` (:func:`update_order`),
+IK and transform constraints applied (:mod:`spinelift.spine.ik_solver`,
+:mod:`spinelift.spine.transform_solver`), path and physics constraints not (the pose
+without them). This is the pose weighted vertices are bound in. :func:`bone_segments`
+gives each bone's segment from its start along its local x axis for ``length``;
+:func:`bone_parents` the parent indices.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import numpy.typing as npt
 
+from spinelift.spine.bone_math import Pose
+from spinelift.spine.constraints import (
+    Constraints,
+    IkConstraint,
+    InertConstraint,
+    TransformConstraint,
+)
+from spinelift.spine.ik_solver import apply_ik
 from spinelift.spine.skeleton_data import BoneSetup
+from spinelift.spine.transform_solver import apply_transform
 
 FloatArray = npt.NDArray[np.float64]
+Constraint = IkConstraint | TransformConstraint | InertConstraint
+Step = int | Constraint
+"""One entry of the update order: a bone index, or a constraint."""
 
 
-def world_transforms(bones: tuple[BoneSetup, ...] | list[BoneSetup]) -> FloatArray:
+def world_transforms(
+    bones: tuple[BoneSetup, ...] | list[BoneSetup], constraints: Constraints | None = None
+) -> FloatArray:
     """(n, 2, 3) float64: each bone's setup-pose world matrix ``[[a, b, x], [c, d, y]]``.
 
     A point ``(lx, ly)`` in bone ``i``'s space is at ``M[i, :, :2] @ (lx, ly) + M[i, :, 2]``
-    in skeleton space. Follows spine-core 4.2 ``Bone.updateWorldTransformWith`` for every
-    inherit mode, with the skeleton at (0, 0) and scale (1, 1).
+    in skeleton space. With ``constraints``, their IK and transform constraints are applied
+    as spine-core does (every one active: skin-required ones as if their skin were set).
     """
-    out = np.zeros((len(bones), 2, 3), dtype=np.float64)
-    deg = math.pi / 180.0
-    for i, bone in enumerate(bones):
-        rx = (bone.rotation + bone.shear_x) * deg
-        ry = (bone.rotation + 90.0 + bone.shear_y) * deg
-        la, lb = math.cos(rx) * bone.scale_x, math.cos(ry) * bone.scale_y
-        lc, ld = math.sin(rx) * bone.scale_x, math.sin(ry) * bone.scale_y
-        if bone.parent < 0:
-            out[i] = [[la, lb, bone.x], [lc, ld, bone.y]]
+    pose = Pose(bones)
+    for step in update_order(pose, constraints or Constraints()):
+        if isinstance(step, int):
+            pose.update(step)
+        elif isinstance(step, IkConstraint):
+            apply_ik(pose, step)
+        elif isinstance(step, TransformConstraint):
+            apply_transform(pose, step)
+    return np.array(
+        [[pose.a, pose.b, pose.wx], [pose.c, pose.d, pose.wy]], dtype=np.float64
+    ).transpose(2, 0, 1)
+
+
+def update_order(pose: Pose, constraints: Constraints) -> list[Step]:
+    """Bones and constraints in the order spine-core updates them (``Skeleton.updateCache``:
+    constraints by ``order``, each after the bones it reads, bones under a constrained
+    bone again after it; then every bone not placed yet)."""
+    order: list[Step] = []
+    placed = [False] * len(pose.bones)
+
+    def place(i: int) -> None:
+        if i < 0 or placed[i]:
+            return
+        place(pose.bones[i].parent)
+        placed[i] = True
+        order.append(i)
+
+    def unplace(children: list[int]) -> None:
+        for child in children:
+            if placed[child]:
+                unplace(pose.children[child])
+            placed[child] = False
+
+    kinds: tuple[tuple[Constraint, ...], ...] = (
+        constraints.ik,
+        constraints.transform,
+        constraints.path,
+        constraints.physics,
+    )
+    count = sum(len(kind) for kind in kinds)
+    for position in range(count):
+        found = next((c for kind in kinds for c in kind if c.order == position), None)
+        if found is None:
             continue
-        pa, pb, px = out[bone.parent, 0]
-        pc, pd, py = out[bone.parent, 1]
-        wx = pa * bone.x + pb * bone.y + px
-        wy = pc * bone.x + pd * bone.y + py
-        if bone.inherit == "normal":
-            a, b = pa * la + pb * lc, pa * lb + pb * ld
-            c, d = pc * la + pd * lc, pc * lb + pd * ld
-        elif bone.inherit == "onlyTranslation":
-            a, b, c, d = la, lb, lc, ld
-        elif bone.inherit == "noRotationOrReflection":
-            a, b, c, d = _no_rotation(bone, pa, pb, pc, pd)
+        if isinstance(found, IkConstraint):
+            place(found.target)
+            parent = found.bones[0]
+            place(parent)
+            if len(found.bones) > 1:
+                place(found.bones[-1])
+            order.append(found)
+            unplace(pose.children[parent])
+            if len(found.bones) > 1:
+                placed[found.bones[-1]] = True
+            continue
+        if isinstance(found, TransformConstraint):
+            place(found.target)
+            for i in found.bones:
+                if found.local:
+                    place(pose.bones[i].parent)
+                place(i)
         else:
-            a, b, c, d = _no_scale(bone, pa, pb, pc, pd)
-        out[i] = [[a, b, wx], [c, d, wy]]
-    return out
-
-
-def _no_rotation(
-    bone: BoneSetup, pa: float, pb: float, pc: float, pd: float
-) -> tuple[float, float, float, float]:
-    s = pa * pa + pc * pc
-    if s > 0.0001:
-        s = abs(pa * pd - pb * pc) / s
-        pb, pd = pc * s, pa * s
-        prx = math.degrees(math.atan2(pc, pa))
-    else:
-        pa = pc = 0.0
-        prx = 90.0 - math.degrees(math.atan2(pd, pb))
-    rx = math.radians(bone.rotation + bone.shear_x - prx)
-    ry = math.radians(bone.rotation + bone.shear_y - prx + 90.0)
-    la, lb = math.cos(rx) * bone.scale_x, math.cos(ry) * bone.scale_y
-    lc, ld = math.sin(rx) * bone.scale_x, math.sin(ry) * bone.scale_y
-    return pa * la - pb * lc, pa * lb - pb * ld, pc * la + pd * lc, pc * lb + pd * ld
-
-
-def _no_scale(
-    bone: BoneSetup, pa: float, pb: float, pc: float, pd: float
-) -> tuple[float, float, float, float]:
-    rotation = math.radians(bone.rotation)
-    cos, sin = math.cos(rotation), math.sin(rotation)
-    za, zc = pa * cos + pb * sin, pc * cos + pd * sin
-    s = math.sqrt(za * za + zc * zc)
-    if s > 0.00001:
-        s = 1.0 / s
-    za, zc = za * s, zc * s
-    s = math.sqrt(za * za + zc * zc)
-    if bone.inherit == "noScale" and (pa * pd - pb * pc < 0):
-        s = -s
-    rotation = math.pi / 2.0 + math.atan2(zc, za)
-    zb, zd = math.cos(rotation) * s, math.sin(rotation) * s
-    shear_x = math.radians(bone.shear_x)
-    shear_y = math.radians(90.0 + bone.shear_y)
-    la, lb = math.cos(shear_x) * bone.scale_x, math.cos(shear_y) * bone.scale_y
-    lc, ld = math.sin(shear_x) * bone.scale_x, math.sin(shear_y) * bone.scale_y
-    return za * la + zb * lc, za * lb + zb * ld, zc * la + zd * lc, zc * lb + zd * ld
+            for i in found.first:
+                place(i)
+            for i in found.bones:
+                place(i)
+        order.append(found)
+        for i in found.bones:
+            unplace(pose.children[i])
+        for i in found.bones:
+            placed[i] = True
+    for i in range(len(pose.bones)):
+        place(i)
+    return order
 
 
 def bone_segments(bones: tuple[BoneSetup, ...] | list[BoneSetup], world: FloatArray) -> FloatArray:

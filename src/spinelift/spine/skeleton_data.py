@@ -8,7 +8,9 @@ what binding needs:
   ``scaleX``, ``scaleY``, ``shearX``, ``shearY``, ``length``, ``inherit``), with the
   defaults of spine-ts ``SkeletonJson.readSkeletonData``;
 * their setup-pose world matrices: :mod:`spinelift.spine.bone_pose`;
-* slots (name, bone) and every attachment of every skin (array form, Spine 3.8+).
+* slots (name, bone) and every attachment of every skin (array form, Spine 3.8+);
+* the constraints (:func:`~spinelift.spine.constraints.read_constraints`): the setup pose
+  weighted vertices are bound in has IK and transform constraints applied.
 
 Refused with a :class:`~spinelift.errors.SkeletonError` subclass: a document that is
 not a skeleton, a version other than 4.0-4.2 (:class:`UnsupportedSkeletonError`), and
@@ -19,10 +21,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from spinelift.errors import BoneHierarchyError, SkeletonError, UnsupportedSkeletonError
+from spinelift.spine.constraints import Constraints, read_constraints
 
 READ_VERSIONS = ("4.0", "4.1", "4.2")
 """``major.minor`` versions whose skeleton JSON is read (same bone, skin and mesh keys)."""
@@ -86,13 +89,15 @@ class SkeletonData:
     """A checked skeleton document and what was read from it.
 
     ``document`` is the parsed JSON itself; ``bones`` are in the document's order
-    (parents first); ``slots`` maps slot name -> bone index, in draw order.
+    (parents first); ``slots`` maps slot name -> bone index, in draw order;
+    ``constraints`` are the document's IK, transform, path and physics constraints.
     """
 
     document: dict[str, Any]
     version: str
     bones: tuple[BoneSetup, ...]
     slots: dict[str, int]
+    constraints: Constraints = field(default_factory=Constraints)
 
     def bone_index(self, name: str) -> int:
         """Index of the bone called ``name``; ``KeyError`` when there is none."""
@@ -115,7 +120,8 @@ def read_skeleton(document: Any) -> SkeletonData:
     Raises :class:`SkeletonError` when it is not a Spine skeleton (no ``bones`` list,
     skins not in the 3.8+ array form, a slot on an unknown bone, malformed numbers),
     :class:`UnsupportedSkeletonError` for a ``skeleton.spine`` version not in
-    :data:`READ_VERSIONS`, :class:`BoneHierarchyError` for a bad bone tree.
+    :data:`READ_VERSIONS`, :class:`BoneHierarchyError` for a bad bone tree; a constraint
+    on a bone or slot that does not exist is a :class:`SkeletonError`.
     """
     if not isinstance(document, dict) or not isinstance(document.get("bones"), list):
         raise SkeletonError("not a Spine skeleton JSON: it has no 'bones' list")
@@ -150,7 +156,14 @@ def read_skeleton(document: Any) -> SkeletonData:
                     f"skin {skin.get('name')!r} names slot {slot_name!r}, which does not exist",
                     details={"problems": [f"skin {skin.get('name')!r} slot {slot_name!r}"]},
                 )
-    return SkeletonData(document=document, version=version, bones=tuple(bones), slots=slots)
+    constraints = read_constraints(document, index, slots)
+    return SkeletonData(
+        document=document,
+        version=version,
+        bones=tuple(bones),
+        slots=slots,
+        constraints=constraints,
+    )
 
 
 def _read_bones(entries: list[Any]) -> list[BoneSetup]:
