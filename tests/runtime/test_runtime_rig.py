@@ -6,7 +6,7 @@
   at 10 fps with finite world vertices;
 * every texel of a rebound attachment lands where the original drew it in the setup pose
   (max distance over the new mesh's vertices, by uv, through the runtime's own vertices),
-  IK and transform constraints included.
+  IK, transform and path constraints included.
 """
 
 from __future__ import annotations
@@ -56,11 +56,11 @@ def play(
 
 
 def constrained_bones(document: dict[str, Any]) -> set[str]:
-    """Bones a path or physics constraint may move in the setup pose (SpineLift binds in
-    the pose without them), and everything under them; IK and transform constraints are
-    applied to the bind pose (``tests/spine/test_constraints_runtime.py``)."""
+    """Bones a physics constraint may move (SpineLift binds in the pose without physics, as
+    ``Physics.none`` poses it), and everything under them; IK, transform and path
+    constraints are applied to the bind pose (``tests/spine/test_constraints_runtime.py``)."""
     moved: set[str] = set()
-    for kind in ("path", "physics"):
+    for kind in ("physics",):
         for constraint in document.get(kind) or []:
             moved.update(constraint.get("bones") or [])
             if kind == "physics":

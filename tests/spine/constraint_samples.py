@@ -165,4 +165,73 @@ def constraint_zoo() -> dict[str, Any]:
             }
         }
     }
+    add_paths(document)
     return document
+
+
+PATH_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("ptan", {}, {"positionMode": "fixed", "position": 10, "spacingMode": "fixed",
+                  "spacing": 25, "rotation": 15, "mixRotate": 0.7, "mixX": 0.8, "mixY": 0.6}),
+    ("pprop", {"constantSpeed": False}, {"spacingMode": "proportional", "spacing": 0.9,
+                                         "rotateMode": "chain"}),
+    ("pclosed", {"closed": True, "constantSpeed": False},
+     {"position": 0.3, "spacingMode": "percent", "spacing": 0.3, "rotateMode": "chainScale"}),
+    ("pclosedcs", {"closed": True}, {"spacing": 5}),
+    ("pbeyond", {}, {"positionMode": "fixed", "position": -20, "spacing": 60,
+                     "rotateMode": "chain"}),
+    ("pbeyond2", {"constantSpeed": False}, {"positionMode": "fixed", "position": 150,
+                                            "spacing": 40, "rotateMode": "chain"}),
+    ("pweight", {"weighted": True}, {"rotateMode": "chainScale", "spacingMode": "percent",
+                                     "spacing": 0.2, "rotation": -30}),
+]  # fmt: skip
+
+
+def _path_attachment(name: str, shape: dict[str, Any], holder: int, other: int) -> dict[str, Any]:
+    """An open path of 9 vertices (3 points and their handles) or a closed one of 6."""
+    points: list[float]
+    if shape.get("closed"):
+        points = [-30, -40, 0, -40, 30, -40, 60, 40, 30, 60, 0, 60]
+    else:
+        points = [-20, 0, 0, 0, 20, 10, 40, 30, 60, 50, 80, 60, 100, 60, 120, 60, 140, 80]
+    attachment: dict[str, Any] = {"type": "path", "vertexCount": len(points) // 2}
+    attachment["lengths"] = [110.0, 230.0, 300.0][: len(points) // 6]
+    for key in ("closed", "constantSpeed"):
+        if key in shape:
+            attachment[key] = shape[key]
+    if shape.get("weighted"):
+        weighted: list[float] = []
+        for k in range(0, len(points), 2):
+            w = k / len(points)
+            weighted += [2, holder, points[k], points[k + 1], 1 - w, other, points[k] - 10, 5, w]
+        points = weighted
+    attachment["vertices"] = points
+    return {"name": f"{name}-path", **attachment}
+
+
+def add_paths(document: dict[str, Any]) -> None:
+    """One chain of three bones (the last of length 0) per :data:`PATH_CASES` entry, each
+    placed along its own path attachment."""
+    paths = document.setdefault("path", [])
+    order = sum(len(document.get(kind) or []) for kind in ("ik", "transform", "path", "physics"))
+    names = [b["name"] for b in document["bones"]]
+    for n, (name, shape, keys) in enumerate(PATH_CASES):
+        x = n * 220.0
+        bones = [
+            {"name": f"{name}-holder", "parent": "root", "x": x, "y": 1200, "rotation": 20,
+             "scaleX": 1.2, "scaleY": 0.9},
+            {"name": f"{name}-other", "parent": "root", "x": x + 15, "y": 1180, "rotation": -10},
+            {"name": f"{name}-b1", "parent": "root", "x": x, "y": 1300, "length": 30},
+            {"name": f"{name}-b2", "parent": f"{name}-b1", "x": 30, "length": 30},
+            {"name": f"{name}-b3", "parent": f"{name}-b2", "x": 30},
+            {"name": f"{name}-kid", "parent": f"{name}-b3", "x": 10, "length": 5},
+        ]  # fmt: skip
+        holder = len(names)
+        names += [b["name"] for b in bones]
+        document["bones"] += bones
+        attachment = _path_attachment(name, shape, holder, holder + 1)
+        slot = f"{name}-slot"
+        document["slots"].append({"name": slot, "bone": f"{name}-holder",
+                                  "attachment": attachment.pop("name")})  # fmt: skip
+        document["skins"][0]["attachments"][slot] = {f"{name}-path": attachment}
+        paths.append({"name": f"{name}-pc", "order": order + n, "target": slot,
+                      "bones": [f"{name}-b1", f"{name}-b2", f"{name}-b3"], **keys})  # fmt: skip

@@ -41,8 +41,19 @@ def test_constraints_are_read_with_spine_core_defaults() -> None:
     assert tc.relative and not tc.local
     assert (tc.mix_x, tc.mix_y, tc.mix_scale_x, tc.mix_scale_y) == (0.6, 0.6, 0.5, 0.3)
     assert tc.offset_rotation == 17 and tc.offset_scale_y == -0.2
-    (path,) = data.constraints.path
-    assert path.kind == "path" and path.first == (data.bone_index("late-src"),)
+    path = data.constraints.path[0]
+    assert path.first == (data.bone_index("late-src"),) == (path.slot_bone,)
+    assert (path.position_mode, path.spacing_mode, path.rotate_mode) == (
+        "percent",
+        "length",
+        "tangent",
+    )
+    assert path.shape is not None and path.shape.bones is None and path.shape.constant_speed
+    weighted = {c.name: c for c in data.constraints.path}["pweight-pc"]
+    holder, other = data.bone_index("pweight-holder"), data.bone_index("pweight-other")
+    assert weighted.shape is not None and weighted.shape.bones is not None
+    assert weighted.shape.bones[:3] == (2, holder, other) and weighted.first[:2] == (holder, other)
+    assert weighted.rotate_mode == "chainScale" and weighted.spacing_mode == "percent"
     assert data.constraints.physics[0].bones == (data.bone_index("two-kid"),)
 
 
@@ -136,3 +147,26 @@ def test_constraints_of_an_order_nobody_reaches_are_not_applied() -> None:
     data = read_skeleton(copy.deepcopy(document))
     world, _ = posed(document)
     np.testing.assert_array_equal(world, world_transforms(data.bones))
+
+
+def test_bones_follow_a_straight_path_at_their_length_apart() -> None:
+    bones = [
+        {"name": "holder", "parent": "root", "x": 50, "y": 50, "rotation": 90},
+        {"name": "b1", "parent": "root", "x": 300, "length": 30},
+        {"name": "b2", "parent": "b1", "x": 30, "length": 30},
+    ]
+    document = skeleton(bones, path=[{"name": "p", "target": "rail", "bones": ["b1", "b2"]}])
+    document["slots"] = [{"name": "rail", "bone": "holder", "attachment": "rail"}]
+    straight = [-10, 0, 0, 0, 100 / 3, 0, 200 / 3, 0, 100, 0, 110, 0]  # (0, 0) to (100, 0)
+    rail = {"type": "path", "vertexCount": 6, "lengths": [100], "vertices": straight}
+    document["skins"][0]["attachments"] = {"rail": {"rail": rail}}
+    world, index = posed(document)
+    # the holder turns the rail upward from (50, 50); tangent mode: bones point along it
+    np.testing.assert_allclose(world[index["b1"], :, 2], [50, 50], atol=1e-9)
+    np.testing.assert_allclose(world[index["b2"], :, 2], [50, 80], atol=0.05)
+    for name in ("b1", "b2"):
+        np.testing.assert_allclose(world[index[name], :, 0], [0, 1], atol=1e-3)
+    # a slot showing no path attachment: the constraint does nothing
+    document["slots"][0]["attachment"] = None
+    still, _ = posed(document)
+    np.testing.assert_array_equal(still, world_transforms(read_skeleton(document).bones))

@@ -1,10 +1,9 @@
 """Our setup pose against the official runtime's (spine-core 4.2, ``worlds.mjs``): every
-bone's world matrix within 1e-6, IK and transform constraints applied.
+bone's world matrix within 1e-6, IK, transform and path constraints applied.
 
-``node tools/spine-check/worlds.mjs SKELETON --without path``: spine-core's
-``setToSetupPose(); updateWorldTransform(Physics.none)`` with path constraints at mix 0
-(SpineLift does not apply them: see docs/rig.md, Limits). Skipped without Node and
-spine-core (a failure under ``CI=true``), like ``tests/runtime``.
+``node tools/spine-check/worlds.mjs SKELETON``: spine-core's ``setToSetupPose();
+updateWorldTransform(Physics.none)``. Skipped without Node and spine-core (a failure under
+``CI=true``), like ``tests/runtime``.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ def runtime_worlds(path: Path, *without: str) -> np.ndarray:
 def assert_same_pose(document: dict[str, Any], path: Path) -> None:
     data = read_skeleton(document)
     ours = world_transforms(data.bones, data.constraints)
-    theirs = runtime_worlds(path, "path")
+    theirs = runtime_worlds(path)
     for i, bone in enumerate(data.bones):
         np.testing.assert_allclose(ours[i], theirs[i], rtol=0, atol=1e-6, err_msg=bone.name)
 
@@ -56,9 +55,19 @@ def test_every_ik_and_transform_feature_poses_as_spine_core(tmp_path: Path) -> N
     assert_same_pose(document, path)
     # and the constraints do move these bones (the comparison is not vacuous)
     data = read_skeleton(document)
-    moved = np.abs(world_transforms(data.bones) - runtime_worlds(path, "path")).max(axis=(1, 2))
+    moved = np.abs(world_transforms(data.bones) - runtime_worlds(path)).max(axis=(1, 2))
     chains = {b.name.split("-")[0] for b, m in zip(data.bones, moved, strict=True) if m > 0.1}
-    assert len(chains) == 20
+    assert len(chains) == 27  # 15 IK, 4 transform, 1 mixed, 7 path
+
+
+def test_without_a_kind_the_runtime_leaves_those_constraints_out(tmp_path: Path) -> None:
+    document = constraint_zoo()
+    path = tmp_path / "zoo.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    data = read_skeleton(document)
+    plain = world_transforms(data.bones)
+    bare = runtime_worlds(path, "ik", "transform", "path", "physics")
+    np.testing.assert_allclose(plain, bare, rtol=0, atol=1e-6)
 
 
 @pytest.mark.corpus

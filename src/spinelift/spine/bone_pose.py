@@ -3,9 +3,10 @@
 :func:`world_transforms` is spine-core 4.2 ``skeleton.setToSetupPose();
 skeleton.updateWorldTransform(Physics.none)`` (skeleton at 0, 0, scale 1): bones and
 constraints are updated in the order of ``Skeleton.updateCache`` (:func:`update_order`),
-IK and transform constraints applied (:mod:`spinelift.spine.ik_solver`,
-:mod:`spinelift.spine.transform_solver`), path and physics constraints not (the pose
-without them). This is the pose weighted vertices are bound in. :func:`bone_segments`
+IK, transform and path constraints applied (:mod:`spinelift.spine.ik_solver`,
+:mod:`spinelift.spine.transform_solver`, :mod:`spinelift.spine.path_solver`); physics
+constraints do nothing in the setup pose, as with ``Physics.none``. This is the pose
+weighted vertices are bound in. :func:`bone_segments`
 gives each bone's segment from its start along its local x axis for ``length``;
 :func:`bone_parents` the parent indices.
 """
@@ -20,14 +21,16 @@ from spinelift.spine.constraints import (
     Constraints,
     IkConstraint,
     InertConstraint,
+    PathConstraint,
     TransformConstraint,
 )
 from spinelift.spine.ik_solver import apply_ik
+from spinelift.spine.path_solver import apply_path
 from spinelift.spine.skeleton_data import BoneSetup
 from spinelift.spine.transform_solver import apply_transform
 
 FloatArray = npt.NDArray[np.float64]
-Constraint = IkConstraint | TransformConstraint | InertConstraint
+Constraint = IkConstraint | TransformConstraint | PathConstraint | InertConstraint
 Step = int | Constraint
 """One entry of the update order: a bone index, or a constraint."""
 
@@ -38,8 +41,9 @@ def world_transforms(
     """(n, 2, 3) float64: each bone's setup-pose world matrix ``[[a, b, x], [c, d, y]]``.
 
     A point ``(lx, ly)`` in bone ``i``'s space is at ``M[i, :, :2] @ (lx, ly) + M[i, :, 2]``
-    in skeleton space. With ``constraints``, their IK and transform constraints are applied
-    as spine-core does (every one active: skin-required ones as if their skin were set).
+    in skeleton space. With ``constraints``, their IK, transform and path constraints are
+    applied as spine-core does (every one active: skin-required ones as if their skin were
+    set; a path follows the attachment its slot shows with no skin set).
     """
     pose = Pose(bones)
     for step in update_order(pose, constraints or Constraints()):
@@ -49,6 +53,8 @@ def world_transforms(
             apply_ik(pose, step)
         elif isinstance(step, TransformConstraint):
             apply_transform(pose, step)
+        elif isinstance(step, PathConstraint):
+            apply_path(pose, step)
     return np.array(
         [[pose.a, pose.b, pose.wx], [pose.c, pose.d, pose.wy]], dtype=np.float64
     ).transpose(2, 0, 1)

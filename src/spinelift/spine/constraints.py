@@ -2,11 +2,12 @@
 
 :func:`read_constraints` reads the ``ik``, ``transform``, ``path`` and ``physics`` lists of
 a skeleton JSON with the keys and defaults of spine-ts ``SkeletonJson.readSkeletonData``
-(bones by index). IK and transform constraints are applied to the setup pose
-(:mod:`spinelift.spine.ik_solver`, :mod:`spinelift.spine.transform_solver`); path and
-physics constraints are read only for the update order they impose
-(:func:`spinelift.spine.bone_pose.update_order`) and are not applied: the setup pose is
-the one without them (physics does nothing with ``Physics.none`` anyway).
+(bones by index; a path constraint with the path attachment its slot shows in the setup
+pose: :mod:`spinelift.spine.path_data`). IK, transform and path constraints are applied
+to the setup pose (:mod:`spinelift.spine.ik_solver`, :mod:`spinelift.spine.transform_solver`,
+:mod:`spinelift.spine.path_solver`); physics constraints are read only for the update
+order they impose (:func:`spinelift.spine.bone_pose.update_order`): they do nothing in
+the setup pose (``Physics.none``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spinelift.errors import SkeletonError
+from spinelift.spine.path_data import PathShape, path_sort_bones, setup_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +63,33 @@ class TransformConstraint:
 
 
 @dataclass(frozen=True, slots=True)
+class PathConstraint:
+    """A path constraint: ``bones`` are placed along the path attachment its target slot
+    (on ``slot_bone``) shows in the setup pose (``shape``; None: not a path, nothing to
+    do); ``first``: the bones updated before it (those of every path of that slot)."""
+
+    name: str
+    order: float
+    bones: tuple[int, ...]
+    first: tuple[int, ...]
+    slot_bone: int
+    shape: PathShape | None
+    position_mode: str = "percent"
+    spacing_mode: str = "length"
+    rotate_mode: str = "tangent"
+    offset_rotation: float = 0.0
+    position: float = 0.0
+    spacing: float = 0.0
+    mix_rotate: float = 1.0
+    mix_x: float = 1.0
+    mix_y: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class InertConstraint:
-    """A path or physics constraint: it takes its place in the update order (``first``:
-    the bones it needs updated before it; ``bones``: the ones it would move), nothing more."""
+    """A physics constraint: it takes its place in the update order (``first``: the bones
+    it needs updated before it; ``bones``: the ones it would move), nothing more (physics
+    does nothing in the setup pose: ``Physics.none``)."""
 
     kind: str
     name: str
@@ -78,7 +104,7 @@ class Constraints:
 
     ik: tuple[IkConstraint, ...] = ()
     transform: tuple[TransformConstraint, ...] = ()
-    path: tuple[InertConstraint, ...] = ()
+    path: tuple[PathConstraint, ...] = ()
     physics: tuple[InertConstraint, ...] = ()
 
     def __bool__(self) -> bool:
@@ -86,6 +112,11 @@ class Constraints:
 
 
 IK_KEYS = (("mix", 1.0), ("softness", 0.0))
+PATH_MODES = (
+    ("positionMode", "percent", ("fixed", "percent")),
+    ("spacingMode", "length", ("length", "fixed", "percent", "proportional")),
+    ("rotateMode", "tangent", ("tangent", "chain", "chainScale")),
+)
 TRANSFORM_OFFSETS = (
     ("offset_rotation", "rotation"),
     ("offset_x", "x"),
@@ -187,46 +218,38 @@ class _Reader:
             **offsets,
         )
 
-    def path(self, entry: Mapping[str, Any], document: Mapping[str, Any]) -> InertConstraint:
+    def path(self, entry: Mapping[str, Any], document: Mapping[str, Any]) -> PathConstraint:
         name, order = self._common(entry)
         slot = entry.get("target")
         if not isinstance(slot, str) or slot not in self.slots:
             raise self._fail(entry, f"target slot {slot!r} does not exist")
-        return InertConstraint(
-            "path", name, order, self._bones(entry), self._path_bones(document, slot)
+        modes = {}
+        for key, default, allowed in PATH_MODES:
+            value = str(entry.get(key, default))
+            value = value[:1].lower() + value[1:]
+            if value not in allowed:
+                raise self._fail(entry, f"unknown {key} {value!r}")
+            modes[key] = value
+        mix_x = self._number(entry, "mixX", 1.0)
+        bone = self.slots[slot]
+        return PathConstraint(
+            name=name,
+            order=order,
+            bones=self._bones(entry),
+            first=path_sort_bones(document, slot, bone, len(self.bones)),
+            slot_bone=bone,
+            shape=setup_path(document, slot, len(self.bones)),
+            position_mode=modes["positionMode"],
+            spacing_mode=modes["spacingMode"],
+            rotate_mode=modes["rotateMode"],
+            offset_rotation=self._number(entry, "rotation", 0.0),
+            position=self._number(entry, "position", 0.0),
+            spacing=self._number(entry, "spacing", 0.0),
+            mix_rotate=self._number(entry, "mixRotate", 1.0),
+            mix_x=mix_x,
+            mix_y=self._number(entry, "mixY", mix_x),
         )
 
     def physics(self, entry: Mapping[str, Any]) -> InertConstraint:
         name, order = self._common(entry)
         return InertConstraint("physics", name, order, (self._bone(entry, entry.get("bone")),))
-
-    def _path_bones(self, document: Mapping[str, Any], slot: str) -> tuple[int, ...]:
-        """The bones spine-core updates before a path constraint on ``slot``: those of
-        every path attachment of that slot in every skin (its slot's bone when not
-        weighted), in ``Skeleton.sortPathConstraint``'s order."""
-        order: list[int] = []
-        skins = [s for s in document.get("skins") or [] if isinstance(s, dict)]
-        default = [s for s in skins if s.get("name") == "default"][:1]
-        for skin in default + [s for s in skins if s not in default]:
-            entries = ((skin.get("attachments") or {}).get(slot)) or {}
-            for attachment in entries.values():
-                if not isinstance(attachment, dict) or attachment.get("type") != "path":
-                    continue
-                vertices = attachment.get("vertices") or []
-                count = int(attachment.get("vertexCount", 0))
-                if len(vertices) == count * 2:
-                    order.append(self.slots[slot])
-                    continue
-                at = 0
-                while at < len(vertices):
-                    n = int(vertices[at])
-                    indices = [int(v) for v in vertices[at + 1 : at + 1 + 4 * n : 4]]
-                    if len(indices) != n or not all(0 <= i < len(self.bones) for i in indices):
-                        raise SkeletonError(
-                            f"path attachment on slot {slot!r}: its weighted vertices are "
-                            "malformed",
-                            details={"problems": [slot]},
-                        )
-                    order += indices
-                    at += 1 + 4 * n
-        return tuple(order)

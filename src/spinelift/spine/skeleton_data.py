@@ -10,7 +10,7 @@ what binding needs:
 * their setup-pose world matrices: :mod:`spinelift.spine.bone_pose`;
 * slots (name, bone) and every attachment of every skin (array form, Spine 3.8+);
 * the constraints (:func:`~spinelift.spine.constraints.read_constraints`): the setup pose
-  weighted vertices are bound in has IK and transform constraints applied.
+  weighted vertices are bound in has IK, transform and path constraints applied.
 
 Refused with a :class:`~spinelift.errors.SkeletonError` subclass: a document that is
 not a skeleton, a version other than 4.0-4.2 (:class:`UnsupportedSkeletonError`), and
