@@ -27,7 +27,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import {
-  FakeTexture,
   MeshAttachment,
   MixBlend,
   MixDirection,
@@ -35,12 +34,8 @@ import {
   RegionAttachment,
   Skeleton,
   SkeletonJson,
-  TextureRegion,
-  BoundingBoxAttachment,
-  ClippingAttachment,
-  PathAttachment,
-  PointAttachment,
 } from "@esotericsoftware/spine-core";
+import { UnitAttachmentLoader } from "./unit_loader.mjs";
 
 const require = createRequire(import.meta.url);
 const RUNTIME_VERSION = require("@esotericsoftware/spine-core/package.json").version;
@@ -77,47 +72,6 @@ function parseArgs(argv) {
 }
 
 /** A unit texture region: attachments keep their JSON geometry, uvs stay 0..1. */
-function unitRegion() {
-  const region = new TextureRegion();
-  region.texture = new FakeTexture({ width: 1, height: 1 });
-  region.u = 0;
-  region.v = 0;
-  region.u2 = 1;
-  region.v2 = 1;
-  region.width = region.height = region.originalWidth = region.originalHeight = 1;
-  return region;
-}
-
-/** An AttachmentLoader that needs no atlas. */
-class UnitAttachmentLoader {
-  fill(attachment, sequence) {
-    if (sequence != null) {
-      for (let i = 0; i < sequence.regions.length; i++) sequence.regions[i] = unitRegion();
-    } else {
-      attachment.region = unitRegion();
-    }
-    return attachment;
-  }
-  newRegionAttachment(skin, name, path, sequence) {
-    return this.fill(new RegionAttachment(name, path), sequence);
-  }
-  newMeshAttachment(skin, name, path, sequence) {
-    return this.fill(new MeshAttachment(name, path), sequence);
-  }
-  newBoundingBoxAttachment(skin, name) {
-    return new BoundingBoxAttachment(name);
-  }
-  newPathAttachment(skin, name) {
-    return new PathAttachment(name);
-  }
-  newPointAttachment(skin, name) {
-    return new PointAttachment(name);
-  }
-  newClippingAttachment(skin, name) {
-    return new ClippingAttachment(name);
-  }
-}
-
 const round = (v) => Math.round(v * 1e4) / 1e4;
 
 function worldVertices(slot, attachment) {

@@ -15,18 +15,11 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import {
-  BoundingBoxAttachment,
-  ClippingAttachment,
-  FakeTexture,
-  MeshAttachment,
-  PathAttachment,
   Physics,
-  PointAttachment,
-  RegionAttachment,
   Skeleton,
   SkeletonJson,
-  TextureRegion,
 } from "@esotericsoftware/spine-core";
+import { UnitAttachmentLoader } from "./unit_loader.mjs";
 
 const require = createRequire(import.meta.url);
 const RUNTIME_VERSION = require("@esotericsoftware/spine-core/package.json").version;
@@ -36,45 +29,6 @@ const KINDS = ["ik", "transform", "path", "physics"];
 function fail(message) {
   process.stderr.write(`spine-check worlds: ${message}\n`);
   process.exit(1);
-}
-
-function unitRegion() {
-  const region = new TextureRegion();
-  region.texture = new FakeTexture({ width: 1, height: 1 });
-  region.u = region.v = 0;
-  region.u2 = region.v2 = 1;
-  region.width = region.height = region.originalWidth = region.originalHeight = 1;
-  return region;
-}
-
-/** An AttachmentLoader that needs no atlas. */
-class UnitAttachmentLoader {
-  fill(attachment, sequence) {
-    if (sequence != null) {
-      for (let i = 0; i < sequence.regions.length; i++) sequence.regions[i] = unitRegion();
-    } else {
-      attachment.region = unitRegion();
-    }
-    return attachment;
-  }
-  newRegionAttachment(skin, name, path, sequence) {
-    return this.fill(new RegionAttachment(name, path), sequence);
-  }
-  newMeshAttachment(skin, name, path, sequence) {
-    return this.fill(new MeshAttachment(name, path), sequence);
-  }
-  newBoundingBoxAttachment(skin, name) {
-    return new BoundingBoxAttachment(name);
-  }
-  newPathAttachment(skin, name) {
-    return new PathAttachment(name);
-  }
-  newPointAttachment(skin, name) {
-    return new PointAttachment(name);
-  }
-  newClippingAttachment(skin, name) {
-    return new ClippingAttachment(name);
-  }
 }
 
 function parseArgs(argv) {
