@@ -36,8 +36,9 @@ def test_outside_the_mask_box_the_background_level_applies() -> None:
 
 def test_a_mask_of_other_levels_is_left_to_the_float_path() -> None:
     alpha = np.full((4, 4), 200, dtype=np.uint8)
-    inside = np.full((4, 4), 0.123456, dtype=np.float32)  # not k / 255: a 16-bit mask
-    assert layer_mask.masked_alpha_8bit(alpha, 255, (0, 0, 4, 4), inside) is None
+    for value in (0.123456, np.nan, 1.5, -0.25):  # not k / 255: 16- or 32-bit masks
+        inside = np.full((4, 4), value, dtype=np.float32)
+        assert layer_mask.masked_alpha_8bit(alpha, 255, (0, 0, 4, 4), inside) is None
 
 
 def test_zero_transparent_clears_colour_under_alpha_zero_only() -> None:

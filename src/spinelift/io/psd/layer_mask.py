@@ -69,7 +69,10 @@ def masked_alpha_8bit(
     result: RgbaArray = row[alpha]
     if box is None or inside is None:
         return result
-    levels = np.rint(inside * 255.0).astype(np.uint8)
+    scaled = np.rint(inside * 255.0)
+    if not ((scaled >= 0.0).all() and (scaled <= 255.0).all()):  # NaN fails both
+        return None
+    levels = scaled.astype(np.uint8)
     if not np.array_equal(_LEVELS[levels], inside):
         return None
     x0, y0, x1, y1 = box
