@@ -5,7 +5,8 @@ On import, psd-tools checks that scipy is installed by importing ``scipy.interpo
 curve adjustments use. :func:`load_compositor` registers that submodule first with the
 standard library's :class:`importlib.util.LazyLoader`, so the check finds it without
 running it; it is loaded, whole, the first time one of those adjustments touches it.
-Effects that need ``scipy.ndimage`` import it themselves as before.
+Effects that need ``scipy.ndimage`` import it themselves as before. Only in a process
+running one thread (the CLI; see :func:`load_compositor`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,14 @@ _LOCK = threading.Lock()
 
 
 def load_compositor() -> Callable[..., Any]:
-    """psd-tools' ``composite`` function (imported once; thread-safe)."""
+    """psd-tools' ``composite`` function (imported once; thread-safe).
+
+    The lazy registration is made only while this process runs one thread (the CLI):
+    Python 3.11's LazyLoader is not safe when two threads touch the module first at
+    once, and a long-running worker with threads pays the import once anyway."""
     with _LOCK:  # worker threads may draw layers at once
-        if "psd_tools.composite" not in sys.modules and "scipy.interpolate" not in sys.modules:
+        first = "psd_tools.composite" not in sys.modules and "scipy.interpolate" not in sys.modules
+        if first and threading.active_count() == 1:
             register_lazily("scipy", "interpolate")
         from psd_tools.composite import composite
     return composite
