@@ -123,9 +123,7 @@ def render_stored(
         rgba = np.empty((*rgb.shape[:2], 4), dtype=np.uint8)
         rgba[..., :3] = to_byte(rgb)
         rgba[..., 3] = to_byte(np.asarray(coverage, dtype=np.float32))
-    rgba = zero_transparent(rgba)
-    if masked:
-        rgba = apply_mask(layer, rgba)
+    rgba = apply_mask(layer, rgba) if masked else zero_transparent(rgba)
     return trim(rgba, int(layer._record.left), int(layer._record.top))
 
 

@@ -17,9 +17,10 @@ from spinelift.io.psd.pixels import RgbaArray, to_byte, zero_transparent
 
 def apply_mask(layer: Any, rgba: RgbaArray) -> RgbaArray:
     """Multiply an enabled layer mask (inside its box; its background colour outside)
-    into the alpha of ``rgba``, the layer's stored pixels over the layer's box."""
+    into the alpha of ``rgba``, the layer's stored pixels over the layer's box, and clear
+    the pixels left transparent (:func:`~spinelift.io.psd.pixels.zero_transparent`)."""
     if not layer.has_mask() or layer.mask.disabled:
-        return rgba
+        return zero_transparent(rgba)
     mask = layer.mask
     plane = layer.numpy("mask")
     box: tuple[int, int, int, int] | None = None
@@ -33,7 +34,7 @@ def apply_mask(layer: Any, rgba: RgbaArray) -> RgbaArray:
         if cx0 < cx1 and cy0 < cy1:
             inside = values[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
             if (cx0, cy0, cx1, cy1) == (0, 0, w, h) and bool((inside == 1.0).all()):
-                return rgba  # a mask that reveals the whole layer changes no pixel
+                return zero_transparent(rgba)  # a mask revealing the whole layer
             box = (cx0, cy0, cx1, cy1)
     out = rgba.copy()
     alpha = masked_alpha_8bit(out[..., 3], mask.background_color, box, inside)
