@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from spinelift.io.psd import layer_mask, pixels
+from spinelift.io import image
+from spinelift.io.psd import layer_mask
 
 
 def _float_product(alpha: np.ndarray, full: np.ndarray) -> np.ndarray:
@@ -47,5 +48,5 @@ def test_zero_transparent_clears_colour_under_alpha_zero_only() -> None:
     rgba[::3, ::2, 3] = 0
     expected = rgba.copy()
     expected[expected[..., 3] == 0] = 0
-    assert np.array_equal(pixels.zero_transparent(rgba), expected)
-    assert np.array_equal(pixels.zero_transparent(rgba[5:, 3:]), expected[5:, 3:])
+    assert np.array_equal(image.zero_transparent(rgba), expected)
+    assert np.array_equal(image.zero_transparent(rgba[5:, 3:]), expected[5:, 3:])

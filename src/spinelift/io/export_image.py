@@ -27,6 +27,7 @@ from spinelift.core import MeshSettings
 from spinelift.errors import InvalidParametersError
 from spinelift.io.document import Document, Layer
 from spinelift.io.export_options import ExportOptions
+from spinelift.io.image import zero_transparent
 from spinelift.io.meshing import pad_image
 from spinelift.io.psd.tags import effective_tags
 
@@ -148,8 +149,7 @@ def _resample(rgba: npt.NDArray[np.uint8], scale: float) -> npt.NDArray[np.uint8
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     image = Image.fromarray(np.ascontiguousarray(rgba), "RGBA").convert("RGBa")
     out = np.array(image.resize(size, Image.Resampling.BICUBIC).convert("RGBA"), dtype=np.uint8)
-    out[out[..., 3] == 0] = 0
-    return out
+    return zero_transparent(out)
 
 
 def mesh_max_dimension(image: ExportImage, options: ExportOptions) -> int:

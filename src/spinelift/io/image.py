@@ -1,4 +1,5 @@
-"""Reading images into RGBA arrays, safely, and writing PNGs atomically.
+"""Reading images into RGBA arrays, safely, writing PNGs atomically, and clearing the
+colour of transparent pixels (:func:`zero_transparent`).
 
 :func:`read_image` looks at the header before decoding: an image larger than the
 limits is refused without allocating its pixels, Pillow's decompression-bomb
@@ -270,3 +271,12 @@ def _corrupt(label: str, exc: BaseException) -> ImageLoadError:
         f"{label} could not be decoded ({reason}); the file is damaged or truncated, re-export it",
         details={"source": label, "reason": reason},
     )
+
+
+def zero_transparent(rgba: RgbaArray) -> RgbaArray:
+    """``rgba`` with every pixel of alpha 0 set to (0, 0, 0, 0): a new array, others kept
+    as they are (OpenCV's masked AND: several times faster than boolean indexing)."""
+    image = np.ascontiguousarray(rgba)
+    seen = (image[..., 3] != 0).view(np.uint8)
+    out: RgbaArray = np.asarray(cv2.bitwise_and(image, image, mask=seen), dtype=np.uint8)
+    return out

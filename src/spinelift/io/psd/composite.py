@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from spinelift.io.image import zero_transparent
 from spinelift.io.psd.compositor import load_compositor
 from spinelift.io.psd.layer_mask import apply_mask
-from spinelift.io.psd.pixels import RgbaArray, to_byte, trim, zero_transparent
+from spinelift.io.psd.pixels import RgbaArray, to_byte, trim
 
 Box = tuple[int, int, int, int]
 

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from spinelift.io.psd.pixels import RgbaArray, to_byte, zero_transparent
+from spinelift.io.image import zero_transparent
+from spinelift.io.psd.pixels import RgbaArray, to_byte
 
 
 def apply_mask(layer: Any, rgba: RgbaArray) -> RgbaArray:
